@@ -1,0 +1,230 @@
+"""Commands on process instances: start, claim, release, assign, complete, fire timers.
+
+Every mutation goes through one guarded path: load the instance, act on the workflow, save
+with `UPDATE ... WHERE version = :seen`, re-mirror its user tasks, project its variables,
+write the audit log. Commands take the caller's session and never commit: the caller's
+transaction (`Database.transaction()`) makes the whole command land or not at all.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import forms, serialization, task_projection
+from engine.audit import record
+from engine.clock import now
+from engine.deploy import latest_version
+from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, ScriptFailed, TaskNotReady
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.scripting import make_script_engine
+from engine.task_projection import Router, Routing
+from engine.timers import next_timer_at
+
+# (session, instance, current task data, actor) -> None; e.g. a VariableProjection
+SaveHook = Callable[[Session, ProcessInstance, dict, "str | None"], None]
+
+
+def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The variables as the workflow last left them (the last completed task's data)."""
+    if workflow.completed:
+        return dict(workflow.data)
+    last = workflow.last_task
+    return dict(last.data) if last is not None else {}
+
+
+class ProcessEngine:
+    """Runs process instances; everything domain-specific is passed in."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, Callable] | None = None,
+        router: Router | None = None,
+        save_hooks: Iterable[SaveHook] = (),
+    ):
+        self.script_engine = make_script_engine(functions)
+        self.router: Router = router or (lambda lane, props, data: Routing())
+        self.save_hooks = list(save_hooks)
+
+    # -- loading and saving -------------------------------------------------------------
+
+    def load(self, session: Session, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"process instance {instance_id}")
+        pv = instance.process_version
+        workflow = serialization.load_state(instance.state, pv.id, pv.spec_json, self.script_engine)
+        return instance, workflow
+
+    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None) -> None:
+        instance.state = serialization.dump_state(workflow)
+        instance.completed = workflow.completed
+        instance.next_timer_at = next_timer_at(workflow)
+        instance.updated_at = now()
+        try:
+            session.flush()  # the versioned UPDATE: a lost race fails here
+            task_projection.sync(session, instance, workflow, self.router)
+            data = current_data(workflow)
+            for hook in self.save_hooks:
+                hook(session, instance, data, actor)
+            if workflow.completed:
+                record(session, instance.id, "completed", actor)
+            session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(f"process instance {instance.id} was changed by someone else") from exc
+
+    def _run_engine(self, workflow: BpmnWorkflow) -> None:
+        try:
+            workflow.do_engine_steps()
+        except WorkflowException as exc:
+            raise _script_failed(exc) from exc
+
+    # -- commands -----------------------------------------------------------------------
+
+    def start(
+        self, session: Session, process_id: str, data: dict[str, Any], actor: str | None,
+        on_created: Callable[[ProcessInstance], None] | None = None,
+    ) -> ProcessInstance:
+        """Start the newest version of a process with flat initial data, run it to its first wait.
+
+        `on_created(instance)` runs once the instance has an id and before the first save, so
+        a domain record can be linked to it in the same transaction.
+        """
+        pv = latest_version(session, process_id)
+        if pv is None:
+            raise NotFound(f"no deployed version of process '{process_id}'")
+        return self.start_version(session, pv, data, actor, on_created)
+
+    def start_version(
+        self, session: Session, pv: ProcessVersion, data: dict[str, Any], actor: str | None,
+        on_created: Callable[[ProcessInstance], None] | None = None,
+    ) -> ProcessInstance:
+        workflow = serialization.new_workflow(pv.id, pv.spec_json, self.script_engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.set_data(**data)
+        self._run_engine(workflow)
+        instance = ProcessInstance(
+            process_version_id=pv.id, process_version=pv, state="", created_at=now(),
+        )
+        session.add(instance)
+        session.flush()
+        record(session, instance.id, "started", actor,
+               data={"process_id": pv.process_id, "version": pv.version, **data})
+        if on_created is not None:
+            on_created(instance)
+        self._save(session, instance, workflow, actor)
+        return instance
+
+    def _open_task(self, session: Session, task_id: str) -> HumanTask:
+        row = session.get(HumanTask, task_id)
+        if row is None or row.state != "ready":
+            raise TaskNotReady(f"task {task_id} is not waiting for anyone")
+        return row
+
+    def claim(self, session: Session, task_id: str, actor: str) -> HumanTask:
+        """Take an unclaimed task. Raises NotAllowed if someone else holds it."""
+        result = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
+            .values(assignee=actor)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire_all()
+        row = self._open_task(session, task_id)
+        if result.rowcount == 0 and row.assignee != actor:
+            raise NotAllowed(f"task is already claimed by {row.assignee}")
+        record(session, row.process_instance_id, "task_claimed", actor, task_id=row.id, element_id=row.element_id)
+        return row
+
+    def release(self, session: Session, task_id: str, actor: str) -> HumanTask:
+        """Give a claimed task back to the team. Only its holder may release it."""
+        row = self._open_task(session, task_id)
+        if row.assignee != actor:
+            raise NotAllowed("only the holder of a task may release it")
+        row.assignee = None
+        record(session, row.process_instance_id, "task_released", actor, task_id=row.id, element_id=row.element_id)
+        return row
+
+    def assign(self, session: Session, task_id: str, assignee: str | None, actor: str) -> HumanTask:
+        """Give a task to someone (or to nobody); who may do this is the caller's policy."""
+        row = self._open_task(session, task_id)
+        previous, row.assignee = row.assignee, assignee
+        record(session, row.process_instance_id, "task_assigned", actor, task_id=row.id,
+               element_id=row.element_id, data={"from": previous, "to": assignee})
+        return row
+
+    def form_schema(self, session: Session, row: HumanTask) -> dict | None:
+        """The JSON Schema of a task's form, from the task's own process version."""
+        if not row.form:
+            return None
+        instance = session.get(ProcessInstance, row.process_instance_id)
+        return instance.process_version.forms.get(row.form)
+
+    def complete(self, session: Session, task_id: str, form_data: dict[str, Any], actor: str) -> ProcessInstance:
+        """Validate form data, complete the task, run the workflow on, save.
+
+        Raises FormInvalid (field messages), TaskNotReady, NotAllowed, ConcurrentUpdate, ScriptFailed.
+        """
+        row = self._open_task(session, task_id)
+        if row.assignee is not None and row.assignee != actor:
+            raise NotAllowed(f"task is claimed by {row.assignee}")
+        instance, workflow = self.load(session, row.process_instance_id)
+        task = workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotReady(f"task {task_id} is not waiting for anyone")
+        schema = instance.process_version.forms.get(row.form) if row.form else None
+        submitted = forms.validate(schema, form_data) if schema else {}
+        documents = forms.document_fields(schema) if schema else set()
+        task.set_data(**{k: v for k, v in submitted.items() if k not in documents})
+        try:
+            task.run()
+        except WorkflowException as exc:
+            raise _script_failed(exc) from exc
+        self._run_engine(workflow)
+        stamp = now()
+        row.state, row.completed_by, row.completed_at = "completed", actor, stamp
+        record(session, instance.id, "task_completed", actor, task_id=row.id, element_id=row.element_id,
+               data={"task_name": row.name, "lane": row.lane, "form": submitted})
+        self._save(session, instance, workflow, actor)
+        return instance
+
+    def fire_timers(self, session: Session, instance_id: int, actor: str = "system") -> bool:
+        """Run the timers of one instance that are due now. Returns whether any fired."""
+        instance, workflow = self.load(session, instance_id)
+        waiting_before = {str(t.id): t.task_spec for t in workflow.get_tasks(state=TaskState.WAITING)}
+        workflow.refresh_timers()
+        self._run_engine(workflow)
+        fired = [
+            (task_id, spec) for task_id, spec in waiting_before.items()
+            if (t := workflow.get_task_from_id(UUID(task_id))) is not None and t.has_state(TaskState.COMPLETED)
+            and hasattr(spec, "event_definition")
+        ]
+        for task_id, spec in fired:
+            record(session, instance.id, "timer_fired", actor, task_id=task_id, element_id=spec.bpmn_id,
+                   data={"name": spec.bpmn_name})
+        self._save(session, instance, workflow, actor)
+        return bool(fired)
+
+    def due_instance_ids(self, session: Session, limit: int = 100, skip_locked: bool = False) -> list[int]:
+        """Ids of instances with a timer due now, earliest first."""
+        query = (
+            select(ProcessInstance.id)
+            .where(ProcessInstance.next_timer_at <= now(), ProcessInstance.completed.is_(False))
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(session.scalars(query))
+
+
+def _script_failed(exc: WorkflowException) -> ScriptFailed:
+    task_spec = getattr(exc, "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None)
+    return ScriptFailed(str(exc), element_id=element, line=getattr(exc, "line_number", None))

@@ -1,0 +1,81 @@
+"""Mirroring a workflow's READY user tasks into the indexed `human_task` table.
+
+Task lists read only that table; this module keeps it true after every save.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.clock import now
+from engine.deploy import FORM_PROPERTY, UI_FORM_PROPERTY
+from engine.models import HumanTask, ProcessInstance
+from engine.timers import interrupting_due_at
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who may take a task: a role, and the agency it must act for (None: any)."""
+
+    role: str | None = None
+    agency_code: str | None = None
+
+
+# (lane name, task-spec properties, task data) -> Routing; supplied by the domain layer
+Router = Callable[[str | None, dict, dict], Routing]
+
+
+def ready_user_tasks(workflow: BpmnWorkflow):
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, router: Router) -> list[HumanTask]:
+    """Insert rows for newly READY user tasks; close rows whose task is no longer READY.
+
+    Returns the rows inserted (new work for someone).
+    """
+    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    open_rows = session.scalars(
+        select(HumanTask).where(HumanTask.process_instance_id == instance.id, HumanTask.state == "ready")
+    ).all()
+    stamp = now()
+    for row in open_rows:
+        if row.id not in ready:
+            # completed through `complete` (already marked) or cut off by a boundary event
+            row.state = "cancelled"
+            row.completed_at = stamp
+    known = {row.id for row in open_rows}
+    created = []
+    for task_id, task in ready.items():
+        if task_id in known:
+            continue
+        spec = task.task_spec
+        props = spec.extensions.get("properties", {})
+        routing = router(spec.lane, props, task.data)
+        row = HumanTask(
+            id=task_id,
+            process_instance_id=instance.id,
+            element_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane,
+            role=routing.role,
+            agency_code=routing.agency_code,
+            form=props.get(FORM_PROPERTY),
+            ui_form=props.get(UI_FORM_PROPERTY),
+            created_at=stamp,
+            due_at=interrupting_due_at(task),
+        )
+        session.add(row)
+        created.append(row)
+    return created
+
+
+def due_dates(workflow: BpmnWorkflow) -> dict[str, datetime | None]:
+    """The due time of each READY user task (from an interrupting boundary timer)."""
+    return {str(t.id): interrupting_due_at(t) for t in ready_user_tasks(workflow)}

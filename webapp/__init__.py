@@ -1,0 +1,1 @@
+"""Tindak's web application (Flask app factory in `webapp.app`)."""

@@ -1,0 +1,73 @@
+"""The `tindak` command: init, deploy, serve."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.db import Database
+from engine.deploy import deploy as deploy_processes
+from engine.errors import InvalidDiagram
+from webapp.config import Settings
+
+
+def _database(settings: Settings) -> Database:
+    settings.ensure_instance_folder()
+    return Database(settings.database_url)
+
+
+@click.group()
+def main() -> None:
+    """Tindak: public-service complaints, handled on editable BPMN diagrams."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Also deploy bpmn/ and load the West Kalimantan demo data.")
+def init(demo: bool) -> None:
+    """Create or upgrade the database schema (and seed the demo)."""
+    from workflows import setup
+
+    settings = Settings.from_env()
+    db = _database(settings)
+    setup.initialise(db)
+    click.echo(f"schema up to date at {settings.database_url}")
+    if demo:
+        _deploy(db, [settings.bpmn_dir], "init --demo")
+        added = setup.load_demo(db)
+        click.echo(f"demo data ready ({added} complaints added)")
+
+
+def _deploy(db: Database, paths: list[Path], who: str) -> None:
+    try:
+        with db.transaction() as session:
+            results = deploy_processes(session, paths, deployed_by=who)
+    except InvalidDiagram as exc:
+        click.echo(f"Deployment refused, nothing was changed ({len(exc.problems)} problem(s)):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    for r in results:
+        click.echo(f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "deployed_by", default=None, help="Who deploys (default: $USER).")
+def deploy(paths: tuple[Path, ...], deployed_by: str | None) -> None:
+    """Parse, validate and store new versions of the processes in PATHS (default: bpmn/)."""
+    import getpass
+
+    settings = Settings.from_env()
+    _deploy(_database(settings), list(paths) or [settings.bpmn_dir], deployed_by or getpass.getuser())
+
+
+@main.command()
+@click.option("--bind", default=None, help="host:port (default 127.0.0.1:$PORT or 5000)")
+def serve(bind: str | None) -> None:
+    """Serve the web application."""
+    from webapp.app import create_app
+
+    settings = Settings.from_env()
+    host, _, port = (bind or f"{settings.host}:{settings.port}").rpartition(":")
+    create_app(settings).run(host=host or settings.host, port=int(port))

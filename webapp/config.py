@@ -1,0 +1,37 @@
+"""Settings, read from the environment (TINDAK_*) in this one place, with safe defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'instance' / 'tindak.db'}"
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    bpmn_dir: Path = Path("bpmn")
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        settings = cls()
+        settings.database_url = env.get("TINDAK_DATABASE_URL") or settings.database_url
+        settings.bpmn_dir = Path(env.get("TINDAK_BPMN_DIR", "bpmn"))
+        # without a configured key, sessions last until the process restarts (safe, not handy)
+        settings.secret_key = env.get("TINDAK_SECRET_KEY") or secrets.token_hex(32)
+        settings.host = env.get("TINDAK_HOST", settings.host)
+        settings.port = int(env.get("PORT") or env.get("TINDAK_PORT") or settings.port)
+        return settings
+
+    def ensure_instance_folder(self) -> None:
+        """Create the folder of a SQLite database file if it is missing."""
+        if self.database_url.startswith("sqlite:///"):
+            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

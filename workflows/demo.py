@@ -1,0 +1,98 @@
+"""Demo complaints at various stages, driven through the real process (not inserted as rows)."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import now, set_clock
+from engine.models import HumanTask
+from engine.runtime import ProcessEngine
+from workflows.complaints import ComplaintInput, file_complaint
+from workflows.models import Complaint
+
+DEMO_FILE = Path(__file__).parent / "demo" / "complaints.json"
+LIAISONS = {"dinkes-kalbar": "dinkes.penghubung", "pupr-kalbar": "pupr.penghubung",
+            "pemkab-kuburaya": "kuburaya.penghubung", "disdik-kalbar": "disdik.penghubung",
+            "inspektorat-kalbar": "inspektorat.penghubung", "pemkot-pontianak": "pontianak.penghubung"}
+REGION_AGENCY = {"kalbar": "pemprov-kalbar", "pontianak": "pemkot-pontianak", "kubu-raya": "pemkab-kuburaya"}
+
+
+def complete_step(session: Session, engine: ProcessEngine, instance_id: int, element_id: str,
+                  data: dict, actor: str) -> None:
+    """Complete the READY task `element_id` of an instance (used by the demo and tests)."""
+    row = session.scalars(select(HumanTask).where(
+        HumanTask.process_instance_id == instance_id, HumanTask.element_id == element_id,
+        HumanTask.state == "ready")).first()
+    if row is None:
+        raise LookupError(f"no ready task {element_id} in instance {instance_id}")
+    engine.complete(session, row.id, data, actor)
+
+
+def _steps(item: dict) -> list[tuple[str, dict, str]]:
+    agency = item.get("lead_agency")
+    liaison = LIAISONS.get(agency, "verifikator")
+    verify = ("verify_complaint", {"decision": "disposisi", "lead_agency": agency,
+                                   "note": item.get("verifier_note")}, "verifikator")
+    answer = ("follow_up", {"decision": "jawab", "answer": item.get("agency_answer")}, liaison)
+    reporter = "pelapor"
+    stage = item["stage"]
+    if stage == "new":
+        return []
+    if stage == "pending_details":
+        return [("verify_complaint", {"decision": "tunda", "details_question": item["details_question"]}, "verifikator")]
+    if stage == "archived":
+        return [("verify_complaint", {"decision": "arsipkan", "reason": item["archive_reason"]}, "verifikator")]
+    if stage == "dispositioned":
+        return [verify]
+    if stage == "not_authority":
+        return [verify, ("follow_up", {"decision": "bukan_wewenang", "reason": item["not_authority_reason"],
+                                       "suggested_agency": item.get("suggested_agency")}, liaison)]
+    if stage == "answered":
+        return [verify, answer]
+    if stage == "finished":
+        return [verify, answer, ("review_answer", {"satisfied": "puas", "rating": item["rating"] or 5}, reporter)]
+    if stage == "reopened":
+        return [verify, answer, ("review_answer", {"satisfied": "tidak_puas", "rating": 2,
+                                                   "reason": item["reporter_reply_reason"]}, reporter)]
+    raise ValueError(f"unknown demo stage {stage}")
+
+
+def seed_demo_complaints(session: Session, engine: ProcessEngine) -> int:
+    """File each demo complaint not filed yet, then walk it to its stage. Returns how many were new."""
+    items = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    existing = set(session.scalars(select(Complaint.title)))
+    real_now = now()
+    added = 0
+    try:
+        for item in items:
+            if item["title"] in existing:
+                continue
+            # back-date the history so ages and timelines look like a real month of work
+            moment = real_now - timedelta(days=item["incident_days_ago"], hours=-3)
+            set_clock(lambda: moment)
+            filed = file_complaint(session, engine, ComplaintInput(
+                title=item["title"], description=item["description"], category=item["category"],
+                classification=item["classification"], channel=item["channel"],
+                region=REGION_AGENCY.get(item["region"]), address=item["address"],
+                latitude=item["latitude"], longitude=item["longitude"],
+                incident_date=(real_now - timedelta(days=item["incident_days_ago"])).date(),
+                anonymous=item["anonymous"], confidential=item["confidential"],
+                reporter_name=item["reporter_name"], reporter_email=item["reporter_email"],
+                reporter_phone=item["reporter_phone"],
+            ))
+            filed.complaint.created_at = moment
+            for n, (element_id, data, actor) in enumerate(_steps(item), start=1):
+                step_time = moment + timedelta(days=n, hours=n)
+                set_clock(lambda: min(step_time, real_now))
+                data = {k: v for k, v in data.items() if v is not None}
+                complete_step(session, engine, filed.complaint.process_instance_id, element_id, data, actor)
+            added += 1
+    finally:
+        set_clock(None)
+    return added
+
+

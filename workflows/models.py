@@ -1,0 +1,97 @@
+"""Tables of the complaint domain. Texts and identities live here, never in task data."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.clock import now
+from engine.db import Base, UTCDateTime
+
+
+class Agency(Base):
+    """A node of the agency tree (province → dinas → unit; regencies and cities as siblings)."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))  # province|regency|city|dinas|unit|ombudsman|vertical
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    # "/kalbar/dinkes-kalbar/": everything below an agency shares its path as a prefix
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(30), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+
+class LaneRole(Base):
+    """Which role takes the tasks of a diagram lane, and which task variable names the agency."""
+
+    __tablename__ = "lane_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(30))
+    agency_variable: Mapped[str | None] = mapped_column(String(100))
+
+
+class Complaint(Base):
+    """A citizen's report and the case that handles it."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (Index("ix_complaint_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_id: Mapped[str] = mapped_column(String(20), unique=True)
+    tracking_secret_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category_code: Mapped[str] = mapped_column(String(100), index=True)
+    classification: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(30))
+    region_code: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_email: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    process_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id"), unique=True
+    )
+    # projected from the workflow by workflows.projection: the diagram decides them
+    status: Mapped[str] = mapped_column(String(40), default="belum_terverifikasi", index=True)
+    lead_agency_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

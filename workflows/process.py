@@ -1,0 +1,36 @@
+"""The process engine as the complaint domain configures it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.models import ProcessInstance
+from engine.projection import VariableProjection
+from engine.runtime import ProcessEngine
+from workflows.models import Complaint
+from workflows.routing import LaneRouter
+from workflows.script_functions import script_functions
+
+COMPLAINT_PROCESS = "complaint"
+
+# task-data variable -> Complaint column; the diagram's scripts set these
+PROJECTED = {"status": "status", "lead_agency": "lead_agency_code"}
+AUDITED = {"status": "status_changed", "lead_agency": "lead_agency_changed"}
+
+
+def _complaint_of(session: Session, instance: ProcessInstance) -> Complaint | None:
+    return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
+
+
+def make_process_engine(db: Database | None = None) -> ProcessEngine:
+    """The engine with Tindak's script functions, lane routing and status projection."""
+    router = LaneRouter()
+    if db is not None:
+        with db.session() as session:
+            router = LaneRouter.from_database(session)
+    return ProcessEngine(
+        functions=script_functions(),
+        router=router,
+        save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED)],
+    )
