@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.diagram_check import check_xml, line_of, parse_xml
 from engine.errors import DiagramProblem, InvalidDiagram
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
@@ -63,18 +64,26 @@ def _parse(files: list[Path]) -> tuple[SpiffBpmnParser, list[DiagramProblem]]:
     problems: list[DiagramProblem] = []
     for file in files:
         try:
-            if file.suffix == ".dmn":
-                parser.add_dmn_files([str(file)])
-            else:
-                parser.add_bpmn_files([str(file)])
-        except ValidationException as exc:
-            problems.append(_problem_from(exc, file.name))
+            tree = parse_xml(file)
         except etree.XMLSyntaxError as exc:
-            problems.append(
-                DiagramProblem(file.name, f"not well-formed XML: {exc.msg}", line=exc.lineno)
-            )
+            problems.append(DiagramProblem(file.name, f"not well-formed XML: {exc.msg}", line=exc.lineno))
+            continue
         except OSError as exc:
             problems.append(DiagramProblem(file.name, f"cannot be read: {exc.strerror}"))
+            continue
+        found = check_xml(file, tree.getroot())
+        if found:
+            problems += found
+            continue
+        try:
+            if file.suffix == ".dmn":
+                parser.add_dmn_xml(tree.getroot(), filename=str(file))
+            else:
+                parser.add_bpmn_xml(tree, filename=str(file))
+        except ValidationException as exc:
+            problem = _problem_from(exc, file.name)
+            problem.line = problem.line or line_of(tree.getroot(), problem.element_id)
+            problems.append(problem)
     return parser, problems
 
 
@@ -151,7 +160,8 @@ def prepare(paths: list[Path]) -> dict[str, dict]:
             for element_id, name, bpmn_file, key in _forms_of(spec, subprocess_specs):
                 content, error = _load_form(Path(bpmn_file), name, key == UI_FORM_PROPERTY)
                 if error:
-                    problems.append(DiagramProblem(Path(bpmn_file).name, error, element_id=element_id))
+                    line = line_of(parse_xml(Path(bpmn_file)).getroot(), element_id)
+                    problems.append(DiagramProblem(Path(bpmn_file).name, error, line=line, element_id=element_id))
                 else:
                     forms[name] = content
             prepared[process_id] = {

@@ -63,6 +63,7 @@ class ProcessEngine:
         return instance, workflow
 
     def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None) -> None:
+        instance_id = instance.id  # readable even after a failed flush expires the object
         instance.state = serialization.dump_state(workflow)
         instance.completed = workflow.completed
         instance.next_timer_at = next_timer_at(workflow)
@@ -77,7 +78,7 @@ class ProcessEngine:
                 record(session, instance.id, "completed", actor)
             session.flush()
         except StaleDataError as exc:
-            raise ConcurrentUpdate(f"process instance {instance.id} was changed by someone else") from exc
+            raise ConcurrentUpdate(f"process instance {instance_id} was changed by someone else") from exc
 
     def _run_engine(self, workflow: BpmnWorkflow) -> None:
         try:

@@ -1,0 +1,53 @@
+"""Checks made on the raw XML before SpiffWorkflow parses it, for plainer messages.
+
+SpiffWorkflow reports a flow to a missing element as "two items ... same ID" and a
+duplicate id as an XML Schema type error; a designer deserves to be told what is wrong.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from engine.errors import DiagramProblem
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def check_xml(path: Path, root) -> list[DiagramProblem]:
+    """Duplicate element ids and sequence flows that point at nothing."""
+    problems: list[DiagramProblem] = []
+    first_seen: dict[str, int] = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{BPMN_NS}}}"):
+            continue
+        element_id = element.get("id")
+        if element_id is None:
+            continue
+        if element_id in first_seen:
+            problems.append(DiagramProblem(
+                path.name, f"the id '{element_id}' is used twice (first on line {first_seen[element_id]}); "
+                "every element needs its own id", line=element.sourceline, element_id=element_id))
+        else:
+            first_seen[element_id] = element.sourceline
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        for end, attribute in (("starts at", "sourceRef"), ("leads to", "targetRef")):
+            ref = flow.get(attribute)
+            if ref and ref not in first_seen:
+                problems.append(DiagramProblem(
+                    path.name, f"the sequence flow {end} '{ref}', which is not in the diagram",
+                    line=flow.sourceline, element_id=flow.get("id")))
+    return problems
+
+
+def line_of(root, element_id: str | None) -> int | None:
+    """The line where the element with this id starts, if there is one."""
+    if not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None
+
+
+def parse_xml(path: Path):
+    """Parse a file into an lxml tree (raises etree.XMLSyntaxError / OSError)."""
+    return etree.parse(str(path))

@@ -1,0 +1,84 @@
+"""Shared fixtures: a database per test on SQLite and (when configured) PostgreSQL.
+
+Set TINDAK_TEST_POSTGRES_URL (as .ci/run does) and every test that takes `db` runs twice,
+once per backend. A configured PostgreSQL that cannot be reached fails the run.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine.db import Base, Database
+from engine.deploy import deploy
+from engine.serialization import forget_cached_specs
+from workflows import reference_data, schema
+from workflows.process import make_process_engine
+from workflows.routing import seed_lanes
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN_DIR = ROOT / "bpmn"
+DATA = Path(__file__).resolve().parent / "data"
+POSTGRES_URL = os.environ.get("TINDAK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def _seed(db: Database) -> None:
+    with db.transaction() as session:
+        seed_lanes(session)
+        reference_data.seed_categories(session)
+        reference_data.seed_demo_organisation(session)
+    with db.transaction() as session:
+        deploy(session, [BPMN_DIR], deployed_by="tests")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    schema.upgrade(db)
+    _seed(db)
+    db.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> str:
+    db = Database(POSTGRES_URL)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    schema.upgrade(db)
+    db.dispose()
+    return POSTGRES_URL
+
+
+def _reset_postgres(url: str) -> Database:
+    db = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _seed(db)
+    return db
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path) -> Database:
+    """A seeded database (demo organisation, categories, bpmn/ deployed), new for each test."""
+    forget_cached_specs()
+    if request.param == "sqlite":
+        path = tmp_path / "tindak.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = _reset_postgres(request.getfixturevalue("postgres_schema"))
+    yield database
+    database.dispose()
+    forget_cached_specs()
+
+
+@pytest.fixture
+def process_engine(db):
+    return make_process_engine(db)
