@@ -1,0 +1,29 @@
+# The README's two commands: `make run` and `make test`. Each sets up .venv when needed.
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 5000
+BIN = $(VENV)/bin
+
+.PHONY: run test bench vendor clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## Set up, load the demo (kept across runs) and serve on http://127.0.0.1:$(PORT)
+run: $(BIN)/.installed
+	$(BIN)/tindak init --demo
+	$(BIN)/tindak serve --bind 127.0.0.1:$(PORT)
+
+## Set up and run the whole test suite
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+## Print the benchmark figures (add ARGS=--quick for a short run)
+bench: $(BIN)/.installed
+	$(BIN)/python bench/engine.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
