@@ -82,3 +82,40 @@ def db(request, tmp_path) -> Database:
 @pytest.fixture
 def process_engine(db):
     return make_process_engine(db)
+
+
+@pytest.fixture
+def app(db):
+    from webapp.app import create_app
+    from webapp.config import Settings
+
+    settings = Settings.from_env({"TINDAK_SECRET_KEY": "test-secret", "TINDAK_DATABASE_URL": db.url})
+    application = create_app(settings, db=db, testing=True)
+    application.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test with it switched on
+    application.config["RATELIMIT_ENABLED"] = False
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    """Log a test client in as one of the demo users (password tindak-demo)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "tindak-demo"):
+        response = self.client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, f"login as {username} failed"
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,28 +1,80 @@
 """The Flask application factory."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from pathlib import Path
+
+from flask import Flask, jsonify, session
 from sqlalchemy import text
 
 from engine.db import Database
+from webapp import errors, filters
 from webapp.config import Settings
+from webapp.extensions import babel, csrf, limiter, login_manager
+
+LANGUAGES = ("id", "en")
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Flask:
+def _locale() -> str:
+    return session.get("lang") if session.get("lang") in LANGUAGES else "id"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None, testing: bool = False) -> Flask:
     """Build the app; nothing connects or reads files until a request needs it."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = settings.secret_key
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning still submits
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+    )
     app.extensions["tindak.settings"] = settings
     app.extensions["tindak.db"] = db or Database(settings.database_url)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    limiter.init_app(app)
+    filters.register(app)
+    errors.register(app)
+    if settings.behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from webapp.views import register_blueprints
+
+    register_blueprints(app)
 
     @app.get("/healthz")
     def healthz():
         try:
-            with app.extensions["tindak.db"].session() as session:
-                session.execute(text("SELECT 1"))
+            with app.extensions["tindak.db"].session() as s:
+                s.execute(text("SELECT 1"))
             return jsonify(status="ok", database="ok")
         except Exception as exc:  # the health check must answer, whatever broke
-            return jsonify(status="error", database=str(exc.__class__.__name__)), 503
+            return jsonify(status="error", database=exc.__class__.__name__), 503
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
+        return response
 
     return app

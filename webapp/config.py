@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'instance' / 'tindak.db'}"
 
@@ -18,6 +22,11 @@ class Settings:
     secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
+    secure_cookies: bool = False  # set TINDAK_SECURE_COOKIES=1 behind HTTPS
+    behind_proxy: bool = False  # set TINDAK_BEHIND_PROXY=1 behind nginx/Caddy (X-Forwarded-*)
+    ratelimit_storage_uri: str = "memory://"  # several web processes: a shared store, e.g. redis://
+    ratelimit_enabled: bool = True
+    workers: int = 2
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -29,6 +38,10 @@ class Settings:
         settings.secret_key = env.get("TINDAK_SECRET_KEY") or secrets.token_hex(32)
         settings.host = env.get("TINDAK_HOST", settings.host)
         settings.port = int(env.get("PORT") or env.get("TINDAK_PORT") or settings.port)
+        settings.secure_cookies = _flag(env.get("TINDAK_SECURE_COOKIES"))
+        settings.behind_proxy = _flag(env.get("TINDAK_BEHIND_PROXY"))
+        settings.ratelimit_storage_uri = env.get("TINDAK_RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
+        settings.workers = int(env.get("TINDAK_WEB_WORKERS", settings.workers))
         return settings
 
     def ensure_instance_folder(self) -> None:

@@ -52,6 +52,23 @@ class User(Base):
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 
+    # the four attributes Flask-Login reads, so the record itself can be the logged-in user
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # the hash's tail makes a password change end every other session of the user
+        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+
 
 class LaneRole(Base):
     """Which role takes the tasks of a diagram lane, and which task variable names the agency."""
@@ -95,3 +112,47 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(40), default="belum_terverifikasi", index=True)
     lead_agency_code: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class Attachment(Base):
+    """A file a reporter attached; stored outside the web root, served only to those allowed."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class CaseNote(Base):
+    """An internal note between officers on a case; never shown to the public or the reporter."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A personal API token; only a hash is kept, the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,99 @@
+"""Logging in and out, sessions, CSRF, rate limiting, the health check."""
+from __future__ import annotations
+
+from werkzeug.security import generate_password_hash
+
+from workflows.models import User
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_pages_need_login(client):
+    response = client.get("/tasks/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_shows_who_is_logged_in(client, auth):
+    auth.login("dinkes.penghubung")
+    page = client.get("/tasks/", follow_redirects=True).get_data(as_text=True)
+    assert "Nurul Hidayah" in page
+    assert "Dinas Kesehatan Provinsi Kalimantan Barat" in page
+    assert "Pejabat penghubung" in page or "Liaison officer" in page
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client):
+    page = client.post("/login", data={"username": "verifikator", "password": "salah"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Nama pengguna atau kata sandi salah" in text or "Wrong username or password" in text
+    unknown = client.post("/login", data={"username": "nobody", "password": "salah"}).get_data(as_text=True)
+    assert ("salah" in unknown) and ("salah" in text)
+
+
+def test_inactive_user_is_refused(client, db):
+    with db.transaction() as s:
+        s.query(User).filter_by(username="pupr.penghubung").one().active = False
+    response = client.post("/login", data={"username": "pupr.penghubung", "password": "tindak-demo"})
+    assert response.status_code == 200  # the form again, not a redirect into the app
+
+
+def test_deactivation_ends_a_running_session(client, auth, db):
+    auth.login("pupr.penghubung")
+    assert client.get("/tasks/").status_code == 200
+    with db.transaction() as s:
+        s.query(User).filter_by(username="pupr.penghubung").one().active = False
+    assert client.get("/tasks/").status_code == 302
+
+
+def test_password_change_elsewhere_ends_this_session(client, auth, db):
+    auth.login("verifikator")
+    with db.transaction() as s:
+        s.query(User).filter_by(username="verifikator").one().password_hash = generate_password_hash("baru-sekali-123")
+    assert client.get("/tasks/").status_code == 302
+
+
+def test_logout(client, auth):
+    auth.login("verifikator")
+    auth.logout()
+    assert client.get("/tasks/").status_code == 302
+
+
+def test_session_cookie_flags(client):
+    response = client.post("/login", data={"username": "verifikator", "password": "tindak-demo"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_open_redirect_after_login_is_refused(client):
+    response = client.post("/login?next=https://evil.example.com/",
+                           data={"username": "verifikator", "password": "tindak-demo"})
+    assert response.headers["Location"].endswith("/tasks/")
+
+
+def test_csrf_is_required_on_forms(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/login", data={"username": "verifikator", "password": "tindak-demo"})
+    assert response.status_code == 400
+
+
+def test_login_attempts_are_rate_limited(app, client):
+    app.config["RATELIMIT_ENABLED"] = True
+    from webapp.extensions import limiter
+
+    limiter.reset()
+    codes = [client.post("/login", data={"username": "verifikator", "password": "x"}).status_code
+             for _ in range(12)]
+    limiter.reset()
+    assert codes[:10] == [200] * 10 and codes[-1] == 429
+
+
+def test_language_switch(client, auth):
+    auth.login("verifikator")
+    client.post("/language/en", data={"next": "/tasks/"})
+    assert 'lang="en"' in client.get("/login", follow_redirects=True).get_data(as_text=True)
+    client.post("/language/id", data={"next": "/tasks/"})
+    assert 'lang="id"' in client.get("/login", follow_redirects=True).get_data(as_text=True)

@@ -1,0 +1,50 @@
+"""Labels people see for codes that live in data (statuses, roles, classifications)."""
+from flask_babel import lazy_gettext as _l
+
+STATUS = {
+    "belum_terverifikasi": _l("Not yet verified"),
+    "tertunda": _l("Pending (waiting for the reporter)"),
+    "terdisposisi": _l("Dispositioned / not yet followed up"),
+    "proses": _l("In process"),
+    "selesai": _l("Finished"),
+    "diarsipkan": _l("Archived"),
+    "dialihkan_ombudsman": _l("Transferred to the Ombudsman"),
+}
+STATUS_COLOUR = {
+    "belum_terverifikasi": "secondary", "tertunda": "warning", "terdisposisi": "info",
+    "proses": "primary", "selesai": "success", "diarsipkan": "dark", "dialihkan_ombudsman": "danger",
+}
+ROLE = {
+    "super_admin": _l("Super admin"),
+    "verifier": _l("Verifier"),
+    "agency_admin": _l("Agency admin"),
+    "liaison": _l("Liaison officer"),
+    "agency_head": _l("Head of agency"),
+    "ombudsman": _l("Ombudsman"),
+    "designer": _l("Process designer"),
+    "reporter": _l("Reporter"),
+}
+CLASSIFICATION = {
+    "pengaduan": _l("Complaint"),
+    "aspirasi": _l("Aspiration"),
+    "permintaan_informasi": _l("Request for information"),
+}
+CHANNEL = {
+    "web": _l("Website"), "sms": _l("SMS"), "twitter": _l("Twitter / X"), "mobile": _l("Mobile app"),
+    "open311": _l("Open311"), "social_media": _l("Social media desk"), "api": _l("API"),
+}
+EVENT = {
+    "started": _l("Complaint received"),
+    "task_completed": _l("Task completed"),
+    "task_claimed": _l("Task claimed"),
+    "task_released": _l("Task released"),
+    "task_assigned": _l("Task assigned"),
+    "status_changed": _l("Status changed"),
+    "lead_agency_changed": _l("Lead agency changed"),
+    "timer_fired": _l("Deadline passed"),
+    "completed": _l("Case closed"),
+}
+
+
+def status_label(code: str | None) -> str:
+    return str(STATUS.get(code or "", code or ""))

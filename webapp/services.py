@@ -1,0 +1,25 @@
+"""The app's shared services (database, process engine, settings), reached from views."""
+from __future__ import annotations
+
+from flask import current_app
+
+from engine.db import Database
+from engine.runtime import ProcessEngine
+from webapp.config import Settings
+from workflows.process import make_process_engine
+
+
+def db() -> Database:
+    return current_app.extensions["tindak.db"]
+
+
+def settings() -> Settings:
+    return current_app.extensions["tindak.settings"]
+
+
+def process_engine() -> ProcessEngine:
+    """The configured engine, built on first use (it reads the lane table)."""
+    engine = current_app.extensions.get("tindak.engine")
+    if engine is None:
+        engine = current_app.extensions["tindak.engine"] = make_process_engine(db())
+    return engine

@@ -1,0 +1,124 @@
+"""Who may see and do what: the one place authorization is decided.
+
+Rules (domain.md, Roles):
+- super admin: sees every case; may assign any task; acts on any task.
+- verifier: sees cases awaiting verification (or with a verifier task open) and cases it
+  has acted on; acts on verifier tasks.
+- agency admin / liaison: sees cases that are or were routed to its own agency; acts on
+  its role's tasks for its agency. An agency admin may assign its agency's tasks.
+- agency head (pimpinan): the same for its agency and every agency below it; may assign.
+- ombudsman: sees escalated cases (status Dialihkan ke Ombudsman, or an Ombudsman task);
+  acts on Ombudsman tasks.
+- designer: diagrams only, no cases.
+A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.models import AuditEvent, HumanTask
+from workflows import roles
+from workflows.models import Agency, Complaint, User
+
+AWAITING_VERIFICATION = ("belum_terverifikasi", "tertunda")
+
+
+def agency_codes_in_scope(session: Session, user: User) -> list[str]:
+    """The agencies a user acts for: its own, plus those below it for an agency head."""
+    if user.agency is None:
+        return []
+    if user.role == roles.AGENCY_HEAD:
+        return list(session.scalars(select(Agency.code).where(Agency.path.startswith(user.agency.path))))
+    return [user.agency.code]
+
+
+def _routed_to(codes: list[str]) -> ColumnElement[bool]:
+    ever_routed = exists().where(
+        HumanTask.process_instance_id == Complaint.process_instance_id, HumanTask.agency_code.in_(codes))
+    return or_(Complaint.lead_agency_code.in_(codes), ever_routed)
+
+
+def visible_cases(session: Session, user: User) -> ColumnElement[bool]:
+    """A condition on Complaint selecting the cases the user may see."""
+    if not user.active:
+        return false()
+    if user.role == roles.SUPER_ADMIN:
+        return true()
+    if user.role == roles.VERIFIER:
+        open_verifier_task = exists().where(
+            HumanTask.process_instance_id == Complaint.process_instance_id,
+            HumanTask.role == roles.VERIFIER, HumanTask.state == "ready")
+        acted = exists().where(
+            AuditEvent.process_instance_id == Complaint.process_instance_id, AuditEvent.actor == user.username)
+        return or_(Complaint.status.in_(AWAITING_VERIFICATION), open_verifier_task, acted)
+    if user.role in (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD):
+        codes = agency_codes_in_scope(session, user)
+        return _routed_to(codes) if codes else false()
+    if user.role == roles.OMBUDSMAN:
+        ombudsman_task = exists().where(
+            HumanTask.process_instance_id == Complaint.process_instance_id, HumanTask.role == roles.OMBUDSMAN)
+        return or_(Complaint.status == "dialihkan_ombudsman", ombudsman_task)
+    return false()
+
+
+def can_view_case(session: Session, user: User, complaint_id: int) -> bool:
+    return session.scalar(
+        select(exists().where(Complaint.id == complaint_id, visible_cases(session, user)))) or False
+
+
+def actionable_tasks(session: Session, user: User) -> ColumnElement[bool]:
+    """A condition on HumanTask selecting the tasks the user may claim and complete."""
+    if not user.active:
+        return false()
+    if user.role == roles.SUPER_ADMIN:
+        return HumanTask.role != roles.REPORTER
+    condition = HumanTask.role == user.role
+    if user.role in (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD):
+        codes = agency_codes_in_scope(session, user)
+        condition = and_(condition, HumanTask.agency_code.in_(codes))
+    return condition
+
+
+def can_act_on_task(session: Session, user: User, task: HumanTask) -> bool:
+    """May claim, release (its own) and complete this task."""
+    return session.scalar(select(exists().where(HumanTask.id == task.id, actionable_tasks(session, user)))) or False
+
+
+def can_assign(session: Session, user: User, task: HumanTask) -> bool:
+    """May give this task to a colleague (agency admins and heads, for their agencies)."""
+    if user.role == roles.SUPER_ADMIN:
+        return True
+    if user.role in (roles.AGENCY_ADMIN, roles.AGENCY_HEAD):
+        return task.agency_code in agency_codes_in_scope(session, user)
+    return False
+
+
+def assignable_users(session: Session, task: HumanTask) -> list[User]:
+    """Active colleagues who could do this task (its role, its agency)."""
+    query = select(User).where(User.active, User.role == task.role).order_by(User.full_name)
+    if task.agency_code:
+        query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == task.agency_code)
+    return list(session.scalars(query))
+
+
+def sees_reporter_identity(user: User, complaint: Complaint) -> bool:
+    """Whether the reporter's name and contact may be shown to this user."""
+    if not complaint.anonymous:
+        return True
+    return user.role in (roles.VERIFIER, roles.SUPER_ADMIN)
+
+
+def can_write_notes(session: Session, user: User, complaint_id: int) -> bool:
+    return user.role != roles.DESIGNER and can_view_case(session, user, complaint_id)
+
+
+def manages_users(user: User) -> bool:
+    return user.role in (roles.SUPER_ADMIN, roles.AGENCY_ADMIN)
+
+
+def can_manage_user(session: Session, user: User, other: User) -> bool:
+    """Super admins manage everyone; agency admins the users of their own agency."""
+    if user.role == roles.SUPER_ADMIN:
+        return True
+    return user.role == roles.AGENCY_ADMIN and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN

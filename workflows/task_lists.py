@@ -1,0 +1,131 @@
+"""Officers' task lists, read only from the indexed human_task table (joined to complaints)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.clock import now
+from engine.models import HumanTask
+from workflows import policy, roles
+from workflows.models import Agency, Complaint, User
+
+TABS = ("mine", "team", "agency")
+SORTS = ("due", "age")
+
+
+@dataclass
+class TaskFilter:
+    category: str | None = None
+    status: str | None = None
+    agency: str | None = None
+    overdue: bool = False
+    text: str | None = None
+    sort: str = "due"
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass
+class TaskRow:
+    task: HumanTask
+    tracking_id: str
+    title: str
+    category: str
+    status: str
+    complaint_id: int
+    agency_name: str | None
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def tabs_for(user: User) -> tuple[str, ...]:
+    """*Semua di instansi* is for agency heads, agency admins and super admins."""
+    if user.role in (roles.AGENCY_HEAD, roles.AGENCY_ADMIN, roles.SUPER_ADMIN):
+        return TABS
+    return TABS[:2]
+
+
+def _scope(session: Session, user: User, tab: str):
+    if tab == "mine":
+        return HumanTask.assignee == user.username
+    if tab == "team":
+        return and_(policy.actionable_tasks(session, user), HumanTask.assignee.is_(None))
+    if tab == "agency" and tab in tabs_for(user):
+        if user.role == roles.SUPER_ADMIN:
+            return HumanTask.role != roles.REPORTER
+        return HumanTask.agency_code.in_(policy.agency_codes_in_scope(session, user))
+    raise ValueError(f"unknown task list tab {tab!r}")
+
+
+def _query(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) -> Select:
+    agency = aliased(Agency)
+    query = (
+        select(HumanTask, Complaint.tracking_id, Complaint.title, Complaint.category_code,
+               Complaint.status, Complaint.id, agency.name)
+        .join(Complaint, Complaint.process_instance_id == HumanTask.process_instance_id)
+        .outerjoin(agency, agency.code == HumanTask.agency_code)
+        .where(HumanTask.state == "ready", _scope(session, user, tab))
+    )
+    if f.category:
+        query = query.where(Complaint.category_code == f.category)
+    if f.status:
+        query = query.where(Complaint.status == f.status)
+    if f.agency:
+        query = query.where(HumanTask.agency_code == f.agency)
+    if f.overdue:
+        query = query.where(HumanTask.due_at < at)
+    if f.text:
+        like = f"%{f.text.strip()}%"
+        query = query.where(or_(Complaint.title.ilike(like), Complaint.tracking_id.ilike(like)))
+    return query
+
+
+def task_page(session: Session, user: User, tab: str, f: TaskFilter) -> Page:
+    """One page of a tab, sorted by due date (soonest first, undated last) or by age."""
+    at = now()
+    query = _query(session, user, tab, f, at)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if f.sort == "age":
+        query = query.order_by(HumanTask.created_at, HumanTask.id)
+    else:
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    page = max(1, f.page)
+    rows = session.execute(query.limit(f.per_page).offset((page - 1) * f.per_page)).all()
+    return Page([TaskRow(*r) for r in rows], total or 0, page, f.per_page)
+
+
+def tab_counts(session: Session, user: User) -> dict[str, int]:
+    """How many open tasks each tab holds (unfiltered)."""
+    at = now()
+    return {
+        tab: session.scalar(select(func.count()).select_from(
+            _query(session, user, tab, TaskFilter(), at).order_by(None).subquery())) or 0
+        for tab in tabs_for(user)
+    }
+
+
+def sla_colour(due_at: datetime | None, created_at: datetime, at: datetime | None = None,
+               yellow_share: float = 0.75) -> str | None:
+    """green / yellow / red for a due date; None when the task has no deadline."""
+    if due_at is None:
+        return None
+    at = at or now()
+    if at >= due_at:
+        return "red"
+    span = (due_at - created_at).total_seconds()
+    used = (at - created_at).total_seconds()
+    return "yellow" if span > 0 and used / span >= yellow_share else "green"
