@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from engine.db import Base, Database
 from engine.deploy import deploy
@@ -24,6 +24,8 @@ BPMN_DIR = ROOT / "bpmn"
 DATA = Path(__file__).resolve().parent / "data"
 POSTGRES_URL = os.environ.get("TINDAK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+if os.environ.get("TINDAK_REQUIRE_POSTGRES") and not POSTGRES_URL:
+    raise RuntimeError("TINDAK_REQUIRE_POSTGRES is set but TINDAK_TEST_POSTGRES_URL is not")
 
 
 def _seed(db: Database) -> None:
@@ -47,12 +49,21 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_schema() -> str:
-    db = Database(POSTGRES_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    """A database of this test run's own (so parallel runs never meet), migrated to head."""
+    url = make_url(POSTGRES_URL)
+    name = f"tindak_test_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    own_url = url.set(database=name).render_as_string(hide_password=False)
+    db = Database(own_url)
     schema.upgrade(db)
     db.dispose()
-    return POSTGRES_URL
+    yield own_url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _reset_postgres(url: str) -> Database:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_datetime, format_timedelta, get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -44,3 +44,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda c: str(labels.CHANNEL.get(c, c)), "channel_label")
     app.add_template_filter(lambda c: str(labels.EVENT.get(c, c)), "event_label")
     app.add_template_global(sla_colour, "sla_colour")
+    app.add_template_global(get_locale, "get_locale")
