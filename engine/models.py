@@ -22,11 +22,11 @@ class ProcessVersion(Base):
     version: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     # {file name: XML text} of every diagram this version depends on (its own + called ones)
-    source: Mapped[dict[str, str]] = mapped_column(JSON)
+    source: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)
     # the serialized spec and subprocess specs, stored once and shared by every instance
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # {form file name: parsed JSON}: a case keeps the forms of the version it started on
-    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
@@ -38,7 +38,7 @@ class ProcessInstance(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     completed: Mapped[bool] = mapped_column(default=False, index=True)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

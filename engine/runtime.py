@@ -51,6 +51,7 @@ class ProcessEngine:
         self.script_engine = make_script_engine(functions)
         self.router: Router = router or (lambda lane, props, data: Routing())
         self.save_hooks = list(save_hooks)
+        self._forms: dict[int, dict[str, Any]] = {}
 
     # -- loading and saving -------------------------------------------------------------
 
@@ -59,24 +60,35 @@ class ProcessEngine:
         if instance is None:
             raise NotFound(f"process instance {instance_id}")
         pv = instance.process_version
-        workflow = serialization.load_state(instance.state, pv.id, pv.spec_json, self.script_engine)
+        workflow = serialization.load_state(instance.state, pv.id, lambda: pv.spec_json, self.script_engine)
         return instance, workflow
 
-    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None) -> None:
-        instance_id = instance.id  # readable even after a failed flush expires the object
+    def forms_of(self, pv: ProcessVersion) -> dict[str, Any]:
+        """The form files of a process version (immutable, so cached by version id)."""
+        forms = self._forms.get(pv.id)
+        if forms is None:
+            forms = self._forms[pv.id] = pv.forms
+        return forms
+
+    def _set_state(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         instance.state = serialization.dump_state(workflow)
         instance.completed = workflow.completed
         instance.next_timer_at = next_timer_at(workflow)
         instance.updated_at = now()
+
+    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+              new: bool = False) -> None:
+        instance_id = instance.id  # readable even after a failed flush expires the object
+        if not new:
+            self._set_state(instance, workflow)
         try:
-            session.flush()  # the versioned UPDATE: a lost race fails here
-            task_projection.sync(session, instance, workflow, self.router)
+            task_projection.sync(session, instance, workflow, self.router, new=new)
             data = current_data(workflow)
             for hook in self.save_hooks:
                 hook(session, instance, data, actor)
             if workflow.completed:
                 record(session, instance.id, "completed", actor)
-            session.flush()
+            session.flush()  # the versioned UPDATE: a lost race fails here, and all rolls back
         except StaleDataError as exc:
             raise ConcurrentUpdate(f"process instance {instance_id} was changed by someone else") from exc
 
@@ -106,20 +118,19 @@ class ProcessEngine:
         self, session: Session, pv: ProcessVersion, data: dict[str, Any], actor: str | None,
         on_created: Callable[[ProcessInstance], None] | None = None,
     ) -> ProcessInstance:
-        workflow = serialization.new_workflow(pv.id, pv.spec_json, self.script_engine)
+        workflow = serialization.new_workflow(pv.id, lambda: pv.spec_json, self.script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.set_data(**data)
         self._run_engine(workflow)
-        instance = ProcessInstance(
-            process_version_id=pv.id, process_version=pv, state="", created_at=now(),
-        )
+        instance = ProcessInstance(process_version_id=pv.id, process_version=pv, created_at=now())
+        self._set_state(instance, workflow)
         session.add(instance)
-        session.flush()
+        session.flush()  # one INSERT, complete with its state
         record(session, instance.id, "started", actor,
                data={"process_id": pv.process_id, "version": pv.version, **data})
         if on_created is not None:
             on_created(instance)
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, new=True)
         return instance
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
@@ -165,7 +176,7 @@ class ProcessEngine:
         if not row.form:
             return None
         instance = session.get(ProcessInstance, row.process_instance_id)
-        return instance.process_version.forms.get(row.form)
+        return self.forms_of(instance.process_version).get(row.form)
 
     def complete(self, session: Session, task_id: str, form_data: dict[str, Any], actor: str) -> ProcessInstance:
         """Validate form data, complete the task, run the workflow on, save.
@@ -179,7 +190,7 @@ class ProcessEngine:
         task = workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotReady(f"task {task_id} is not waiting for anyone")
-        schema = instance.process_version.forms.get(row.form) if row.form else None
+        schema = self.forms_of(instance.process_version).get(row.form) if row.form else None
         submitted = forms.validate(schema, form_data) if schema else {}
         documents = forms.document_fields(schema) if schema else set()
         task.set_data(**{k: v for k, v in submitted.items() if k not in documents})

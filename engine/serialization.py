@@ -7,7 +7,7 @@ by running workflows, so one parsed copy can serve every case of that version.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -66,14 +66,15 @@ def serialize_spec(spec, subprocess_specs: dict) -> str:
 _spec_cache: dict[int, tuple] = {}
 
 
-def specs_for(version_id: int, spec_json: str):
+def specs_for(version_id: int, spec_json: Callable[[], str]):
     """The parsed (spec, subprocess_specs) of a process version, cached by version id.
 
-    Versions are immutable, so the id alone is a safe key.
+    Versions are immutable, so the id alone is a safe key; `spec_json` is only called (and the
+    large column only read) on a cache miss.
     """
     cached = _spec_cache.get(version_id)
     if cached is None:
-        dct = json.loads(spec_json)
+        dct = json.loads(spec_json())
         spec = _FULL.from_dict(dct["spec"])
         subs = {name: _FULL.from_dict(s) for name, s in dct["subprocess_specs"].items()}
         cached = _spec_cache[version_id] = (spec, subs)
@@ -85,7 +86,7 @@ def forget_cached_specs() -> None:
     _spec_cache.clear()
 
 
-def new_workflow(version_id: int, spec_json: str, script_engine) -> BpmnWorkflow:
+def new_workflow(version_id: int, spec_json: Callable[[], str], script_engine) -> BpmnWorkflow:
     spec, subprocess_specs = specs_for(version_id, spec_json)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
 
@@ -101,13 +102,13 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     return json.dumps(dct, separators=(",", ":"))
 
 
-def load_state(state: str, version_id: int, spec_json: str, script_engine) -> BpmnWorkflow:
+def load_state(state: str, version_id: int, spec_json: Callable[[], str], script_engine) -> BpmnWorkflow:
     """Restore an instance saved by `dump_state`, migrating older serializer formats."""
     dct: dict[str, Any] = json.loads(state)
     version = dct.get(_STATE.VERSION_KEY)
     if version != _STATE.VERSION and version in MIGRATIONS:
         # migrations rewrite spec and state together: hand them the full serialization
-        full = json.loads(spec_json)
+        full = json.loads(spec_json())
         dct.update(spec=full["spec"], subprocess_specs=full["subprocess_specs"])
         _STATE.migrate(dct)
     else:

@@ -35,13 +35,14 @@ def ready_user_tasks(workflow: BpmnWorkflow):
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
-def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, router: Router) -> list[HumanTask]:
+def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, router: Router,
+         new: bool = False) -> list[HumanTask]:
     """Insert rows for newly READY user tasks; close rows whose task is no longer READY.
 
-    Returns the rows inserted (new work for someone).
+    Returns the rows inserted (new work for someone). A `new` instance has no rows to read.
     """
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    open_rows = session.scalars(
+    open_rows = [] if new else session.scalars(
         select(HumanTask).where(HumanTask.process_instance_id == instance.id, HumanTask.state == "ready")
     ).all()
     stamp = now()

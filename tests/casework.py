@@ -64,7 +64,7 @@ class Case:
             saved = instance.state
             pv = instance.process_version
             again = serialization.load_state(
-                serialization.dump_state(workflow), pv.id, pv.spec_json, self.engine.script_engine)
+                serialization.dump_state(workflow), pv.id, lambda: pv.spec_json, self.engine.script_engine)
             assert serialization.dump_state(again) == saved
             ready_rows = {t.id for t in s.scalars(select(HumanTask).where(
                 HumanTask.process_instance_id == self.instance_id, HumanTask.state == "ready"))}

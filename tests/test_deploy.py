@@ -47,9 +47,9 @@ def test_changed_form_makes_a_new_version(db, tmp_path):
 def test_version_stores_source_spec_and_hash(db):
     with db.session() as s:
         pv = latest_version(s, "complaint")
-    assert pv.source["complaint.bpmn"] == (BPMN_DIR / "complaint.bpmn").read_text()
-    assert len(pv.content_hash) == 64 and '"spec"' in pv.spec_json
-    assert pv.deployed_at.tzinfo is not None
+        assert pv.source["complaint.bpmn"] == (BPMN_DIR / "complaint.bpmn").read_text()
+        assert len(pv.content_hash) == 64 and '"spec"' in pv.spec_json
+        assert pv.deployed_at.tzinfo is not None
 
 
 @pytest.mark.parametrize("name, line, element_id, words", [

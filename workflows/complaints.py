@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.runtime import ProcessEngine
 from workflows.models import Category, Complaint
-from workflows.process import COMPLAINT_PROCESS
+from workflows.process import COMPLAINT_PROCESS, NEW_COMPLAINTS
 
 # Crockford's base32 without I, L, O, U: nothing to misread over the phone
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -114,6 +114,7 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
 
     def link(instance):
         complaint.process_instance_id = instance.id
+        session.info.setdefault(NEW_COMPLAINTS, {})[instance.id] = complaint
 
     engine.start(session, COMPLAINT_PROCESS, initial, actor or f"pelapor:{complaint.tracking_id}", link)
     return FiledComplaint(complaint, secret)

@@ -13,6 +13,7 @@ from workflows.routing import LaneRouter
 from workflows.script_functions import script_functions
 
 COMPLAINT_PROCESS = "complaint"
+NEW_COMPLAINTS = "tindak.new_complaints"  # session.info key: {instance id: Complaint}
 
 # task-data variable -> Complaint column; the diagram's scripts set these
 PROJECTED = {"status": "status", "lead_agency": "lead_agency_code"}
@@ -20,6 +21,10 @@ AUDITED = {"status": "status_changed", "lead_agency": "lead_agency_changed"}
 
 
 def _complaint_of(session: Session, instance: ProcessInstance) -> Complaint | None:
+    # a complaint filed in this transaction registered itself; no query needed
+    known = session.info.get(NEW_COMPLAINTS, {}).get(instance.id)
+    if known is not None:
+        return known
     return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
 
 
