@@ -63,11 +63,14 @@ def deploy(paths: tuple[Path, ...], deployed_by: str | None) -> None:
 
 
 @main.command()
-@click.option("--bind", default=None, help="host:port (default 127.0.0.1:$PORT or 5000)")
-def serve(bind: str | None) -> None:
-    """Serve the web application."""
-    from webapp.app import create_app
+@click.option("--bind", default=None, help="host:port (default 127.0.0.1:$PORT, or 5000)")
+@click.option("--workers", type=int, default=None, help="web processes (default $TINDAK_WEB_WORKERS or 2)")
+def serve(bind: str | None, workers: int | None) -> None:
+    """Serve the web application with gunicorn."""
+    from webapp.serve import serve as run_server
 
     settings = Settings.from_env()
-    host, _, port = (bind or f"{settings.host}:{settings.port}").rpartition(":")
-    create_app(settings).run(host=host or settings.host, port=int(port))
+    if settings.database_url.startswith("sqlite") and not Path(settings.database_url.removeprefix("sqlite:///")).exists():
+        click.echo("No database yet: run `tindak init` (or `tindak init --demo`) first.", err=True)
+        sys.exit(1)
+    run_server(settings, bind or f"{settings.host}:{settings.port}", workers or settings.workers)
