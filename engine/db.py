@@ -50,16 +50,20 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an SQLAlchemy engine tuned for Tindak on SQLite or PostgreSQL."""
+def make_engine(url: str, *, writer: bool = True, **kwargs) -> Engine:
+    """Create an SQLAlchemy engine tuned for Tindak on SQLite or PostgreSQL.
+
+    On SQLite a `writer` engine starts its transactions with BEGIN IMMEDIATE; a reader's
+    transactions are plain snapshots that never wait for writers (WAL).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, "BEGIN IMMEDIATE" if writer else "BEGIN")
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, begin: str) -> None:
     # pysqlite's own transaction handling defers BEGIN and so lets two writers read the same
     # version and deadlock on upgrade; BEGIN IMMEDIATE takes the write lock up front instead.
     @event.listens_for(engine, "connect")
@@ -73,7 +77,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 class Database:
@@ -83,6 +87,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads and writes share one pool; SQLite reads get their own non-locking one
+        self.read_engine = (make_engine(url, writer=False, **engine_kwargs)
+                            if self.engine.dialect.name == "sqlite" else self.engine)
+        self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -96,9 +104,10 @@ class Database:
                 yield session
 
     def session(self) -> Session:
-        """A session for reading (the caller closes it)."""
-        return self.sessionmaker()
+        """A session for reading (the caller closes it); it never blocks a writer."""
+        return self.read_sessionmaker()
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 

@@ -1,0 +1,115 @@
+"""The authorization policy as a matrix: role × case × action, decided in workflows/policy.py."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import HumanTask
+from tests.casework import Case
+from workflows import policy
+from workflows.models import User
+
+DISPOSE_DINKES = {"decision": "disposisi", "lead_agency": "dinkes-kalbar"}
+
+
+def user(db, username):
+    with db.session() as s:
+        return s.scalars(select(User).where(User.username == username)).one()
+
+
+@pytest.fixture
+def cases(db, process_engine):
+    """new: awaiting verification; dinkes: at Dinas Kesehatan; pupr: at Dinas PUPR;
+    moved: was at PUPR, said not ours, now at Kubu Raya; ombudsman: transferred."""
+    new = Case(db, process_engine, anonymous=True, reporter_name="Siti")
+    # only this one is verified by the user `verifikator` (the others by "tester")
+    dinkes = Case(db, process_engine, anonymous=True, reporter_name="Budi").do(
+        "verify_complaint", DISPOSE_DINKES, "verifikator")
+    pupr = Case(db, process_engine, anonymous=False, reporter_name="Ani").do(
+        "verify_complaint", {"decision": "disposisi", "lead_agency": "pupr-kalbar"})
+    moved = Case(db, process_engine).do("verify_complaint", {"decision": "disposisi", "lead_agency": "pupr-kalbar"})
+    moved.do("follow_up", {"decision": "bukan_wewenang", "reason": "Jalan kabupaten."})
+    moved.do("redispose_complaint", {"lead_agency": "pemkab-kuburaya"})
+    ombudsman = Case(db, process_engine).do("verify_complaint", DISPOSE_DINKES)
+    for agency in ("pupr-kalbar", "pemkot-pontianak", "pemkab-kuburaya"):
+        ombudsman.do("follow_up", {"decision": "bukan_wewenang", "reason": "Bukan kami."})
+        ombudsman.do("redispose_complaint", {"lead_agency": agency})
+    ombudsman.do("follow_up", {"decision": "bukan_wewenang", "reason": "Bukan kami."})
+    return {"new": new, "dinkes": dinkes, "pupr": pupr, "moved": moved, "ombudsman": ombudsman}
+
+
+# who sees which case (True = visible)
+VISIBILITY = {
+    "admin":               {"new": True,  "dinkes": True,  "pupr": True,  "moved": True,  "ombudsman": True},
+    # a verifier sees what awaits verification and the cases it acted on itself
+    "verifikator":         {"new": True,  "dinkes": True,  "pupr": False, "moved": False, "ombudsman": False},
+    "dinkes.penghubung":   {"new": False, "dinkes": True,  "pupr": False, "moved": False, "ombudsman": True},
+    "dinkes.admin":        {"new": False, "dinkes": True,  "pupr": False, "moved": False, "ombudsman": True},
+    "dinkes.kepala":       {"new": False, "dinkes": True,  "pupr": False, "moved": False, "ombudsman": True},
+    "pupr.penghubung":     {"new": False, "dinkes": False, "pupr": True,  "moved": True,  "ombudsman": True},
+    "kuburaya.penghubung": {"new": False, "dinkes": False, "pupr": False, "moved": True,  "ombudsman": True},
+    "gubernur":            {"new": False, "dinkes": True,  "pupr": True,  "moved": True,  "ombudsman": True},
+    "ombudsman":           {"new": False, "dinkes": False, "pupr": False, "moved": False, "ombudsman": True},
+    "perancang":           {"new": False, "dinkes": False, "pupr": False, "moved": False, "ombudsman": False},
+}
+
+
+@pytest.mark.parametrize("username", sorted(VISIBILITY))
+def test_case_visibility_matrix(db, cases, username):
+    u = user(db, username)
+    with db.session() as s:
+        seen = {name: policy.can_view_case(s, u, case.complaint_id) for name, case in cases.items()}
+    assert seen == VISIBILITY[username]
+
+
+def open_task(db, case):
+    with db.session() as s:
+        return s.scalars(select(HumanTask).where(
+            HumanTask.process_instance_id == case.instance_id, HumanTask.state == "ready")).one()
+
+
+@pytest.mark.parametrize("username, case_name, may_act, may_assign", [
+    ("verifikator", "new", True, False),
+    ("dinkes.penghubung", "new", False, False),
+    ("dinkes.penghubung", "dinkes", True, False),
+    ("pupr.penghubung", "dinkes", False, False),
+    ("dinkes.admin", "dinkes", False, True),
+    ("dinkes.kepala", "dinkes", False, True),
+    ("gubernur", "dinkes", False, True),
+    ("dinkes.kepala", "pupr", False, False),
+    ("kuburaya.penghubung", "moved", True, False),
+    ("pupr.penghubung", "moved", False, False),
+    ("ombudsman", "ombudsman", True, False),
+    ("verifikator", "ombudsman", False, False),
+    ("admin", "dinkes", True, True),
+    ("perancang", "new", False, False),
+])
+def test_task_action_matrix(db, cases, username, case_name, may_act, may_assign):
+    u = user(db, username)
+    task = open_task(db, cases[case_name])
+    with db.session() as s:
+        assert policy.can_act_on_task(s, u, task) is may_act
+        assert policy.can_assign(s, u, task) is may_assign
+
+
+def test_reporter_identity_on_anonymous_complaints(db, cases):
+    anonymous, named = cases["dinkes"].complaint, cases["pupr"].complaint
+    for username, sees in (("verifikator", True), ("admin", True), ("dinkes.penghubung", False),
+                           ("dinkes.kepala", False), ("gubernur", False), ("ombudsman", False)):
+        assert policy.sees_reporter_identity(user(db, username), anonymous) is sees
+        assert policy.sees_reporter_identity(user(db, username), named) is True
+
+
+def test_deactivated_user_sees_nothing(db, cases):
+    u = user(db, "dinkes.penghubung")
+    u.active = False
+    task = open_task(db, cases["dinkes"])
+    with db.session() as s:
+        assert not policy.can_view_case(s, u, cases["dinkes"].complaint_id)
+        assert not policy.can_act_on_task(s, u, task)
+
+
+def test_assignable_users_share_role_and_agency(db, cases):
+    task = open_task(db, cases["dinkes"])
+    with db.session() as s:
+        assert [u.username for u in policy.assignable_users(s, task)] == ["dinkes.penghubung"]
