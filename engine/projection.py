@@ -19,12 +19,14 @@ class VariableProjection:
     """After each save, copy `columns` {variable: attribute} from task data onto a record.
 
     `record_for(session, instance)` finds the record (or None). A change of a variable listed
-    in `audited` {variable: event kind} is written to the audit log with old and new value.
+    in `audited` {variable: event kind} is written to the audit log with old and new value,
+    and passed to each `on_change(session, record, variable, old, new, actor)`.
     """
 
     columns: dict[str, str]
     record_for: Callable[[Session, ProcessInstance], Any]
     audited: dict[str, str] = field(default_factory=dict)
+    on_change: list[Callable[..., None]] = field(default_factory=list)
 
     def __call__(self, session: Session, instance: ProcessInstance, data: dict, actor: str | None) -> None:
         target = self.record_for(session, instance)
@@ -38,4 +40,7 @@ class VariableProjection:
                 continue
             setattr(target, attribute, new)
             if variable in self.audited:
-                record(session, instance.id, self.audited[variable], actor, data={"old": old, "new": new})
+                event = record(session, instance.id, self.audited[variable], actor, data={"old": old, "new": new})
+                session.flush()  # the event id names the change, e.g. for notices about it
+                for callback in self.on_change:
+                    callback(session, target, variable, old, new, event.id)

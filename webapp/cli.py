@@ -74,3 +74,24 @@ def serve(bind: str | None, workers: int | None) -> None:
         click.echo("No database yet: run `tindak init` (or `tindak init --demo`) first.", err=True)
         sys.exit(1)
     run_server(settings, bind or f"{settings.host}:{settings.port}", workers or settings.workers)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Do one round of work and exit.")
+def worker(once: bool) -> None:
+    """Send queued notices and fire due timers (runs until SIGTERM)."""
+    import logging
+
+    from workflows import worker as background
+    from workflows.notifications import Notifier
+    from workflows.process import make_process_engine
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    db = _database(settings)
+    engine = make_process_engine(db, Notifier(settings.public_url))
+    worker_settings = background.WorkerSettings(smtp=settings.smtp())
+    if once:
+        click.echo(f"{background.run_once(db, engine, worker_settings)} done")
+    else:
+        background.run(db, engine, worker_settings)

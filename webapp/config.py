@@ -27,6 +27,14 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"  # several web processes: a shared store, e.g. redis://
     ratelimit_enabled: bool = True
     workers: int = 2
+    public_url: str = ""  # how reporters reach Tindak, for links in e-mails
+    attachment_dir: Path = Path("instance/attachments")
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "Tindak <tindak@localhost>"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -42,7 +50,25 @@ class Settings:
         settings.behind_proxy = _flag(env.get("TINDAK_BEHIND_PROXY"))
         settings.ratelimit_storage_uri = env.get("TINDAK_RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
         settings.workers = int(env.get("TINDAK_WEB_WORKERS", settings.workers))
+        settings.public_url = (env.get("TINDAK_PUBLIC_URL") or f"http://{settings.host}:{settings.port}").rstrip("/")
+        settings.attachment_dir = Path(env.get("TINDAK_ATTACHMENT_DIR") or Path.cwd() / "instance" / "attachments")
+        settings.smtp_host = env.get("TINDAK_SMTP_HOST", "")
+        settings.smtp_port = int(env.get("TINDAK_SMTP_PORT") or 25)
+        settings.smtp_sender = env.get("TINDAK_SMTP_FROM", settings.smtp_sender)
+        settings.smtp_username = env.get("TINDAK_SMTP_USERNAME", "")
+        settings.smtp_password = env.get("TINDAK_SMTP_PASSWORD", "")
+        settings.smtp_starttls = _flag(env.get("TINDAK_SMTP_STARTTLS"))
         return settings
+
+    def smtp(self):
+        """SMTP settings for the worker, or None when no server is configured."""
+        from workflows.outbox import SmtpSettings
+
+        if not self.smtp_host:
+            return None
+        return SmtpSettings(host=self.smtp_host, port=self.smtp_port, sender=self.smtp_sender,
+                            username=self.smtp_username or None, password=self.smtp_password or None,
+                            starttls=self.smtp_starttls)
 
     def ensure_instance_folder(self) -> None:
         """Create the folder of a SQLite database file if it is missing."""

@@ -6,6 +6,7 @@ from flask import current_app
 from engine.db import Database
 from engine.runtime import ProcessEngine
 from webapp.config import Settings
+from workflows.notifications import Notifier
 from workflows.process import make_process_engine
 
 
@@ -17,9 +18,13 @@ def settings() -> Settings:
     return current_app.extensions["tindak.settings"]
 
 
+def notifier() -> Notifier:
+    return Notifier(settings().public_url)
+
+
 def process_engine() -> ProcessEngine:
     """The configured engine, built on first use (it reads the lane table)."""
     engine = current_app.extensions.get("tindak.engine")
     if engine is None:
-        engine = current_app.extensions["tindak.engine"] = make_process_engine(db())
+        engine = current_app.extensions["tindak.engine"] = make_process_engine(db(), notifier())
     return engine

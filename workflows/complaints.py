@@ -3,15 +3,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.runtime import ProcessEngine
+from workflows.attachments import Upload
+from workflows.attachments import check as attachment_check
+from workflows.attachments import store as store_attachments
 from workflows.models import Category, Complaint
+from workflows.notifications import Notifier
 from workflows.process import COMPLAINT_PROCESS, NEW_COMPLAINTS
+
+WRITTEN_FILES = "tindak.written_files"  # session.info key: files to delete if the transaction fails
 
 # Crockford's base32 without I, L, O, U: nothing to misread over the phone
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -42,7 +49,7 @@ class ComplaintInput:
     reporter_name: str | None = None
     reporter_email: str | None = None
     reporter_phone: str | None = None
-    extra: dict = field(default_factory=dict)
+    locale: str = "id"
 
 
 @dataclass
@@ -80,9 +87,15 @@ def _check(session: Session, data: ComplaintInput) -> None:
         raise InvalidComplaint(problems)
 
 
-def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput, actor: str | None = None) -> FiledComplaint:
-    """Store the complaint and start its case; everything in the caller's transaction."""
+def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput, actor: str | None = None,
+                   notifier: Notifier | None = None, attachments: list[Upload] | None = None,
+                   attachment_dir: Path | None = None) -> FiledComplaint:
+    """Store the complaint (and its attachments) and start its case, all in the caller's transaction.
+
+    Raises InvalidComplaint or AttachmentRejected before anything is written.
+    """
     _check(session, data)
+    checked = attachment_check(attachments or [])
     secret = secrets.token_urlsafe(18)
     complaint = Complaint(
         tracking_id=_unique_tracking_id(session),
@@ -102,6 +115,7 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
         reporter_name=data.reporter_name,
         reporter_email=data.reporter_email,
         reporter_phone=data.reporter_phone,
+        locale=data.locale if data.locale in ("id", "en") else "id",
     )
     session.add(complaint)
     session.flush()
@@ -116,7 +130,14 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
         complaint.process_instance_id = instance.id
         session.info.setdefault(NEW_COMPLAINTS, {})[instance.id] = complaint
 
-    engine.start(session, COMPLAINT_PROCESS, initial, actor or f"pelapor:{complaint.tracking_id}", link)
+    if checked:
+        if attachment_dir is None:
+            raise ValueError("attachments need an attachment folder")
+        written = store_attachments(session, attachment_dir, complaint.id, checked)
+        session.info.setdefault(WRITTEN_FILES, []).extend(written)
+    engine.start(session, COMPLAINT_PROCESS, initial, actor or "pelapor", link)
+    if notifier is not None:
+        notifier.complaint_received(session, complaint, secret)
     return FiledComplaint(complaint, secret)
 
 

@@ -105,6 +105,7 @@ class Complaint(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_email: Mapped[str | None] = mapped_column(String(200))
     reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")  # the reporter's language, for notices
     process_instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instance.id"), unique=True
     )
@@ -156,3 +157,39 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class OutboxMessage(Base):
+    """A notice to send, written in the same transaction as the change that causes it.
+
+    The sender (in the worker) delivers due rows and marks them sent; a crash before the
+    commit leaves the row due, so nothing is lost, and `dedupe_key` stops a change that is
+    retried from queuing the same notice twice.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # gave up after the last retry
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Open311Key(Base):
+    """An API key for Open311 clients (managed by the super admin); only its hash is stored."""
+
+    __tablename__ = "open311_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

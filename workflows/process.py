@@ -9,6 +9,7 @@ from engine.models import ProcessInstance
 from engine.projection import VariableProjection
 from engine.runtime import ProcessEngine
 from workflows.models import Complaint
+from workflows.notifications import Notifier
 from workflows.routing import LaneRouter
 from workflows.script_functions import script_functions
 
@@ -28,14 +29,18 @@ def _complaint_of(session: Session, instance: ProcessInstance) -> Complaint | No
     return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
 
 
-def make_process_engine(db: Database | None = None) -> ProcessEngine:
-    """The engine with Tindak's script functions, lane routing and status projection."""
+def make_process_engine(db: Database | None = None, notifier: Notifier | None = None) -> ProcessEngine:
+    """The engine with Tindak's script functions, lane routing and status projection.
+
+    With a notifier, every status change also queues a notice to the reporter.
+    """
     router = LaneRouter()
     if db is not None:
         with db.session() as session:
             router = LaneRouter.from_database(session)
+    on_change = [notifier.status_changed] if notifier else []
     return ProcessEngine(
         functions=script_functions(),
         router=router,
-        save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED)],
+        save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change)],
     )

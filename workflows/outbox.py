@@ -1,0 +1,125 @@
+"""The transactional outbox: notices are rows written with the change, sent later by the worker.
+
+Delivery is at-least-once with a stable Message-ID per row: a crash after the SMTP server
+accepted a message but before the row was marked sent makes the worker send it again with
+the same Message-ID, which mail systems use to drop the duplicate.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import now
+from engine.db import Database
+from workflows.models import OutboxMessage
+
+log = logging.getLogger("tindak.outbox")
+MAX_ATTEMPTS = 8
+BASE_DELAY = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... up to about an hour
+LEASE = timedelta(minutes=5)  # a claimed notice whose worker died is tried again after this
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int = 25
+    sender: str = "Tindak <tindak@localhost>"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 20.0
+
+
+def enqueue(session: Session, dedupe_key: str, recipient: str | None, subject: str, body: str) -> bool:
+    """Queue a notice in the caller's transaction; False when there is no recipient or it is queued already."""
+    if not recipient:
+        return False
+    exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    if exists is not None:
+        return False
+    session.add(OutboxMessage(dedupe_key=dedupe_key, recipient=recipient, subject=subject[:300], body=body,
+                              created_at=now(), next_attempt_at=now()))
+    return True
+
+
+def message_id(message_id_number: int, sender: str) -> str:
+    """The stable Message-ID of an outbox row: the same on every retry."""
+    domain = sender.rpartition("@")[2].rstrip(">") or "tindak.local"
+    return f"<tindak-outbox-{message_id_number}@{domain}>"
+
+
+def _claim(db: Database) -> tuple[int, str, str, str] | None:
+    """Take the next due notice for a while (a lease), so no other worker sends it meanwhile."""
+    with db.transaction() as session:
+        query = (select(OutboxMessage)
+                 .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+                        OutboxMessage.next_attempt_at <= now())
+                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1))
+        if db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        message = session.scalars(query).first()
+        if message is None:
+            return None
+        message.next_attempt_at = now() + LEASE
+        return message.id, message.recipient, message.subject, message.body
+
+
+def _settle(db: Database, message_id_number: int, error: Exception | None) -> None:
+    with db.transaction() as session:
+        message = session.get(OutboxMessage, message_id_number)
+        message.attempts += 1
+        if error is None:
+            message.sent_at = now()
+            log.info("sent notice %s to %s", message.id, message.recipient)
+            return
+        message.last_error = f"{type(error).__name__}: {error}"[:500]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.failed_at = now()
+            log.error("gave up on notice %s to %s: %s", message.id, message.recipient, error)
+        else:
+            message.next_attempt_at = now() + BASE_DELAY * (2 ** (message.attempts - 1))
+            log.warning("notice %s to %s failed (attempt %s): %s", message.id, message.recipient,
+                        message.attempts, error)
+
+
+def deliver_due(db: Database, smtp: SmtpSettings, limit: int = 50) -> int:
+    """Send up to `limit` due notices; returns how many were sent.
+
+    Each is claimed, sent outside any transaction (no lock is held while SMTP talks), then
+    marked sent or rescheduled with exponential backoff.
+    """
+    sent = 0
+    for _ in range(limit):
+        claimed = _claim(db)
+        if claimed is None:
+            break
+        number, recipient, subject, body = claimed
+        try:
+            _send(number, recipient, subject, body, smtp)
+        except (OSError, smtplib.SMTPException) as exc:
+            _settle(db, number, exc)
+            continue
+        _settle(db, number, None)
+        sent += 1
+    return sent
+
+
+def _send(number: int, recipient: str, subject: str, body: str, smtp: SmtpSettings) -> None:
+    email = EmailMessage()
+    email["From"] = smtp.sender
+    email["To"] = recipient
+    email["Subject"] = subject
+    email["Message-ID"] = message_id(number, smtp.sender)
+    email.set_content(body)
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
+        if smtp.starttls:
+            client.starttls()
+        if smtp.username:
+            client.login(smtp.username, smtp.password or "")
+        client.send_message(email)

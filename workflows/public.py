@@ -1,0 +1,181 @@
+"""The citizen's side: filing, tracking with the secret, the reporter's own tasks, the public listing.
+
+Nothing here ever returns an officer's name, an internal note or a reporter's identity to
+the public; the tracking page shows only what the diagram's forms mark `"x-public": true`,
+plus what the reporter submitted themself.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.audit import history
+from engine.db import Database
+from engine.models import HumanTask, ProcessInstance
+from engine.runtime import ProcessEngine
+from workflows import roles, statuses
+from workflows.attachments import Upload
+from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint, hash_secret
+from workflows.models import Agency, Complaint
+from workflows.notifications import Notifier
+from workflows.task_lists import Page
+
+PUBLIC_KEYWORD = "x-public"
+REPORTER_ACTOR = "pelapor"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+class TrackingFailed(LookupError):
+    """Wrong tracking ID or secret; deliberately the same for both."""
+
+
+def submit_complaint(db: Database, engine: ProcessEngine, data: ComplaintInput, uploads: list[Upload],
+                     attachment_dir: Path, notifier: Notifier | None = None,
+                     actor: str | None = None) -> FiledComplaint:
+    """File a complaint in one transaction; files written for a failed one are removed again."""
+    written: list[Path] = []
+    try:
+        with db.transaction() as session:
+            filed = file_complaint(session, engine, data, actor, notifier, uploads, attachment_dir)
+            written = session.info.get(WRITTEN_FILES, [])
+            return filed
+    except BaseException:
+        for path in written or []:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def track(session: Session, tracking_id: str, secret: str) -> Complaint:
+    """The complaint for this ID and secret, or TrackingFailed (no hint which one was wrong)."""
+    complaint = session.scalars(
+        select(Complaint).where(Complaint.tracking_id == (tracking_id or "").strip().upper())).first()
+    expected = complaint.tracking_secret_hash if complaint else hash_secret("no such complaint")
+    if not hmac.compare_digest(expected, hash_secret(secret or "")) or complaint is None:
+        raise TrackingFailed(tracking_id)
+    return complaint
+
+
+@dataclass
+class PublicEvent:
+    at: datetime
+    kind: str  # received | status | answer | reporter
+    status: str | None = None
+    agency: str | None = None
+    task_name: str | None = None
+    fields: list[tuple[str, Any]] = field(default_factory=list)  # (title, value)
+
+
+def _agency_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Agency.code, Agency.name)).all())
+
+
+def public_timeline(session: Session, complaint: Complaint) -> list[PublicEvent]:
+    """What the reporter may see of the case's history, oldest first."""
+    instance = session.get(ProcessInstance, complaint.process_instance_id)
+    forms = instance.process_version.forms
+    tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
+        HumanTask.process_instance_id == instance.id))}
+    names = _agency_names(session)
+    events: list[PublicEvent] = []
+    for event in history(session, instance.id):
+        if event.kind == "started":
+            events.append(PublicEvent(event.at, "received", status="belum_terverifikasi"))
+        elif event.kind == "status_changed":
+            events.append(PublicEvent(event.at, "status", status=event.data.get("new")))
+        elif event.kind == "task_completed":
+            task = tasks.get(event.task_id)
+            schema = forms.get(task.form, {}) if task and task.form else {}
+            props = schema.get("properties", {})
+            submitted = event.data.get("form", {})
+            own = task is not None and task.role == roles.REPORTER
+            shown = [(props.get(k, {}).get("title", k), _display(props.get(k, {}), v, names))
+                     for k, v in submitted.items() if own or props.get(k, {}).get(PUBLIC_KEYWORD)]
+            if shown:
+                events.append(PublicEvent(event.at, "reporter" if own else "answer",
+                                          agency=names.get(task.agency_code) if task and not own else None,
+                                          task_name=event.data.get("task_name"), fields=shown))
+    return events
+
+
+def _display(prop: dict, value: Any, names: dict[str, str]) -> Any:
+    if prop.get("format") == "agency":
+        return names.get(value, value)
+    for option in prop.get("oneOf", []):
+        if option.get("const") == value:
+            return option.get("title", value)
+    return value
+
+
+def reporter_tasks(session: Session, complaint: Complaint) -> list[HumanTask]:
+    """The reporter's own open tasks (add details, reply to the answer)."""
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.process_instance_id == complaint.process_instance_id,
+        HumanTask.state == "ready", HumanTask.role == roles.REPORTER).order_by(HumanTask.created_at)))
+
+
+def current_deadline(session: Session, complaint: Complaint) -> datetime | None:
+    """The earliest due date among the case's open tasks (set once SLAs exist)."""
+    return session.scalar(select(func.min(HumanTask.due_at)).where(
+        HumanTask.process_instance_id == complaint.process_instance_id, HumanTask.state == "ready"))
+
+
+def complete_reporter_task(db: Database, engine: ProcessEngine, tracking_id: str, secret: str,
+                           task_id: str, data: dict[str, Any]) -> Complaint:
+    """The reporter completes one of their tasks through the same engine path as officers."""
+    with db.transaction() as session:
+        complaint = track(session, tracking_id, secret)
+        task = session.get(HumanTask, task_id)
+        if task is None or task.process_instance_id != complaint.process_instance_id or task.role != roles.REPORTER:
+            raise TrackingFailed(task_id)
+        engine.complete(session, task_id, data, REPORTER_ACTOR)
+        return complaint
+
+
+@dataclass
+class ListingQuery:
+    text: str | None = None
+    category: str | None = None
+    status: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def public_listing(session: Session, q: ListingQuery) -> Page:
+    """Complaints that are not *rahasia*, newest first (the caller shows no personal data)."""
+    query = select(Complaint).where(Complaint.confidential.is_(False))
+    if q.text:
+        like = f"%{q.text.strip()}%"
+        query = query.where(or_(Complaint.title.ilike(like), Complaint.tracking_id == q.text.strip().upper()))
+    if q.category:
+        query = query.where(Complaint.category_code == q.category)
+    if q.status:
+        query = query.where(Complaint.status == q.status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, q.page)
+    rows = list(session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                                .limit(q.per_page).offset((page - 1) * q.per_page)))
+    return Page(rows, total, page, q.per_page)
+
+
+def public_counts(session: Session, at: datetime) -> dict[str, int]:
+    """Received (all time), in process (not final), finished this month (Asia/Jakarta month)."""
+    local = at.astimezone(JAKARTA)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    public = Complaint.confidential.is_(False)
+    count = lambda *where: session.scalar(select(func.count()).select_from(Complaint).where(public, *where)) or 0  # noqa: E731
+    finished_this_month = session.scalar(
+        select(func.count(func.distinct(Complaint.id))).select_from(Complaint)
+        .join(ProcessInstance, ProcessInstance.id == Complaint.process_instance_id)
+        .where(public, Complaint.status == "selesai", ProcessInstance.updated_at >= month_start)) or 0
+    return {
+        "received": count(),
+        "in_process": count(Complaint.status.not_in(statuses.FINAL)),
+        "finished_this_month": finished_this_month,
+    }
