@@ -43,9 +43,8 @@ def submit_complaint(db: Database, engine: ProcessEngine, data: ComplaintInput, 
     written: list[Path] = []
     try:
         with db.transaction() as session:
-            filed = file_complaint(session, engine, data, actor, notifier, uploads, attachment_dir)
-            written = session.info.get(WRITTEN_FILES, [])
-            return filed
+            written = session.info.setdefault(WRITTEN_FILES, [])  # file_complaint appends to it
+            return file_complaint(session, engine, data, actor, notifier, uploads, attachment_dir)
     except BaseException:
         for path in written or []:
             path.unlink(missing_ok=True)

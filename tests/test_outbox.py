@@ -1,0 +1,135 @@
+"""Notices: queued with the change that causes them, delivered over real SMTP (aiosmtpd)."""
+from __future__ import annotations
+
+import email
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from engine.clock import now, set_clock
+from tests.casework import Case
+from workflows import outbox
+from workflows.models import OutboxMessage
+from workflows.notifications import Notifier
+from workflows.process import make_process_engine
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, outbox.SmtpSettings(host="127.0.0.1", port=controller.port, sender="Tindak <tindak@kalbar.example>")
+    controller.stop()
+
+
+@pytest.fixture
+def notifying_engine(db):
+    return make_process_engine(db, Notifier("https://tindak.example"))
+
+
+def queued(db):
+    with db.session() as s:
+        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_status_changes_reach_the_reporter(db, notifying_engine, smtp_server):
+    inbox, smtp = smtp_server
+    case = Case(db, notifying_engine, reporter_email="warga@example.org")
+    case.do("verify_complaint", {"decision": "disposisi", "lead_agency": "dinkes-kalbar"}, "verifikator")
+    assert outbox.deliver_due(db, smtp) == 1
+    [(to, message)] = inbox.messages
+    assert to == ["warga@example.org"]
+    assert "Terdisposisi" in message["Subject"] and case.complaint.tracking_id in message["Subject"]
+    assert message["Message-ID"].startswith("<tindak-outbox-")
+    assert outbox.deliver_due(db, smtp) == 0  # nothing is sent twice
+    assert len(inbox.messages) == 1
+
+
+def test_english_reporter_gets_english(db, notifying_engine, smtp_server):
+    inbox, smtp = smtp_server
+    case = Case(db, notifying_engine, reporter_email="resident@example.org", locale="en")
+    case.do("verify_complaint", {"decision": "arsipkan", "reason": "Duplicate."})
+    outbox.deliver_due(db, smtp)
+    assert "Archived" in inbox.messages[0][1]["Subject"]
+
+
+def test_no_email_no_notice(db, notifying_engine):
+    Case(db, notifying_engine).do("verify_complaint", {"decision": "arsipkan", "reason": "x"})
+    assert queued(db) == []
+
+
+def test_notice_rolls_back_with_the_change(db, notifying_engine):
+    case = Case(db, notifying_engine, reporter_email="warga@example.org")
+    with pytest.raises(RuntimeError), db.transaction() as s:
+        from workflows.demo import complete_step
+
+        complete_step(s, notifying_engine, case.instance_id, "verify_complaint",
+                      {"decision": "arsipkan", "reason": "x"}, "verifikator")
+        raise RuntimeError("crash before commit")
+    assert queued(db) == []  # the change did not happen, so neither did its notice
+    assert case.status == "belum_terverifikasi"
+
+
+def test_unreachable_server_retries_with_backoff_then_gives_up(db, notifying_engine):
+    Case(db, notifying_engine, reporter_email="warga@example.org").do(
+        "verify_complaint", {"decision": "arsipkan", "reason": "x"})
+    dead = outbox.SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2)
+    start = now()
+    try:
+        delays = []
+        for attempt in range(outbox.MAX_ATTEMPTS):
+            assert outbox.deliver_due(db, dead) == 0
+            [message] = queued(db)
+            assert message.attempts == attempt + 1 and message.last_error
+            if message.failed_at:
+                break
+            delays.append(message.next_attempt_at - now())
+            moment = message.next_attempt_at + timedelta(seconds=1)
+            set_clock(lambda: moment)
+        assert message.failed_at is not None and message.sent_at is None
+        assert all(later > earlier for earlier, later in zip(delays, delays[1:]))  # backing off
+    finally:
+        set_clock(None)
+    assert now() >= start
+
+
+def test_crash_after_claim_resends_after_the_lease(db, notifying_engine, smtp_server):
+    inbox, smtp = smtp_server
+    Case(db, notifying_engine, reporter_email="warga@example.org").do(
+        "verify_complaint", {"decision": "arsipkan", "reason": "x"})
+    assert outbox._claim(db) is not None  # a worker took it and died before sending
+    assert outbox.deliver_due(db, smtp) == 0  # still leased to the dead worker
+    later = now() + outbox.LEASE + timedelta(seconds=1)
+    set_clock(lambda: later)
+    try:
+        assert outbox.deliver_due(db, smtp) == 1
+    finally:
+        set_clock(None)
+    assert len(inbox.messages) == 1
+
+
+def test_dedupe_key_queues_once(db):
+    with db.transaction() as s:
+        assert outbox.enqueue(s, "k1", "a@example.org", "s", "b")
+        assert not outbox.enqueue(s, "k1", "a@example.org", "s", "b")
+        assert not outbox.enqueue(s, "k2", None, "s", "b")
+    assert len(queued(db)) == 1
