@@ -1,0 +1,88 @@
+"""Error answers of the JSON API: the shared Error schema and the handler for HTTP errors.
+
+Domain errors (TaskNotFound, Forbidden, ConcurrentUpdate, ...) are mapped once in
+`webapp/errors.py`, which already answers in JSON under /api/. This module only turns the
+HTTP errors raised inside API views (bad parameters from webargs, CSRF, rate limits) into
+the same shape: `{"error": {"code", "message", "fields"}}`.
+"""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp import errors
+
+# statuses webapp/errors.py does not name (yet); same shape, our own code and message
+_EXTRA = {
+    401: ("unauthorized", lambda: _("Log in, or send a personal API token as a Bearer token.")),
+    422: ("invalid", lambda: _("Some fields are not filled in correctly.")),
+}
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code",
+                                                     "example": "not_found"})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), required=True,
+        metadata={"description": "Field name (\"\" for the whole form) → what is wrong with it"})
+
+
+class ErrorSchema(ma.Schema):
+    """Every error answer of the API."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+def api_error(status: int, message: str | None = None, fields: dict | None = None):
+    """A JSON error response `(response, status)` in the API's one error shape."""
+    if status in _EXTRA:
+        code, default_message = _EXTRA[status]
+        body = {"error": {"code": code, "message": message or default_message(), "fields": fields or {}}}
+        return jsonify(body), status
+    return errors.error_response(status, message, fields)
+
+
+def flatten_messages(messages) -> dict[str, str]:
+    """webargs' `{"query": {"tab": ["Must be one of ..."]}}` → `{"tab": "Must be one of ..."}`."""
+    flat: dict[str, str] = {}
+
+    def walk(value, path: list[str]) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, path + [str(key)])
+        elif isinstance(value, (list, tuple)):
+            if all(isinstance(v, str) for v in value):
+                flat.setdefault(".".join(path), " ".join(value))
+            else:
+                for inner in value:
+                    walk(inner, path)
+        else:
+            flat.setdefault(".".join(path), str(value))
+
+    for location_messages in (messages or {}).values():  # drop the location ("query", "json")
+        walk(location_messages, [])
+    if "_schema" in flat:  # marshmallow's name for "the whole object"
+        flat[""] = flat.pop("_schema")
+    return flat
+
+
+def handle_http_exception(exc: HTTPException):
+    """Blueprint error handler: any HTTP error raised in an API view, in the API's shape."""
+    if exc.code and exc.code < 400:
+        return exc
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    fields = flatten_messages(data.get("messages")) if "messages" in data else None
+    message = data.get("message")
+    if isinstance(exc, CSRFError):
+        message = _("The CSRF token is missing or invalid. Send it in the X-CSRFToken header.")
+    elif fields:
+        message = _("Some parameters are not valid.") if status == 400 else None
+    response, status = api_error(status, message, fields)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response, status
