@@ -1,0 +1,121 @@
+"""A case's audit log turned into timeline entries people can read (names, titles, labels)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import AuditEvent, HumanTask
+from webapp import labels
+from workflows.models import Agency, User
+
+LONG_TEXT = 80  # characters; longer answers are shown as wrapped paragraphs
+
+
+@dataclass
+class Field:
+    title: str
+    value: str
+    long: bool = False
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str
+    actor: str
+    actor_agency: str | None = None
+    task_name: str | None = None
+    fields: list[Field] = field(default_factory=list)
+    change: tuple[str, str] | None = None  # (old, new) as people read them
+
+
+def _agency_fields(schema: dict | None) -> set[str]:
+    props = (schema or {}).get("properties") or {}
+    return {k for k, p in props.items() if isinstance(p, dict) and p.get("format") == "agency"}
+
+
+def _show(value: Any, prop: dict, agencies: dict[str, str], is_agency: bool) -> str:
+    if is_agency and isinstance(value, str):
+        return agencies.get(value, value)
+    for choice in prop.get("oneOf") or []:
+        if isinstance(choice, dict) and choice.get("const") == value and choice.get("title"):
+            return choice["title"]
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def form_fields(form: dict, schema: dict | None, agencies: dict[str, str]) -> list[Field]:
+    """Submitted answers in the form's own order, each with its title from the form schema."""
+    props = (schema or {}).get("properties") or {}
+    agency_keys = _agency_fields(schema)
+    order = [k for k in props if k in form] + [k for k in form if k not in props]
+    fields = []
+    for key in order:
+        prop = props.get(key) if isinstance(props.get(key), dict) else {}
+        text = _show(form[key], prop, agencies, key in agency_keys)
+        long = bool(prop.get("x-document")) or len(text) > LONG_TEXT or "\n" in text
+        fields.append(Field(prop.get("title") or key, text, long))
+    return fields
+
+
+def _actor(name: str | None, users: dict[str, User]) -> tuple[str, str | None]:
+    if not name or name == "system":
+        return _("System (deadline or automatic step)"), None
+    if name.startswith("pelapor"):
+        return str(labels.ROLE["reporter"]), None
+    user = users.get(name)
+    if user is None:
+        return name, None
+    return user.full_name, user.agency.name if user.agency else None
+
+
+def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[HumanTask],
+                     forms: dict[str, Any]) -> list[Entry]:
+    """Every event of the case, newest first, ready to show."""
+    tasks_by_id = {t.id: t for t in tasks}
+    schemas = {}
+    for e in events:
+        task = tasks_by_id.get(e.task_id)
+        schemas[e.id] = forms.get(task.form) if task is not None and task.form else None
+    usernames, codes = set(), set()
+    for e in events:
+        usernames.add(e.actor)
+        if e.kind == "task_assigned":
+            usernames.update((e.data.get("from"), e.data.get("to")))
+        if e.kind == "lead_agency_changed":
+            codes.update((e.data.get("old"), e.data.get("new")))
+        for key in _agency_fields(schemas[e.id]):
+            codes.add((e.data.get("form") or {}).get(key))
+    usernames.discard(None)
+    codes.discard(None)
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
+    agencies = {a.code: a.name for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    return [_entry(e, tasks_by_id.get(e.task_id), schemas[e.id], users, agencies) for e in reversed(events)]
+
+
+def _entry(e: AuditEvent, task: HumanTask | None, schema: dict | None,
+           users: dict[str, User], agencies: dict[str, str]) -> Entry:
+    actor, actor_agency = _actor(e.actor, users)
+    data = e.data or {}
+    entry = Entry(e.at, e.kind, actor, actor_agency,
+                  task_name=data.get("task_name") or data.get("name") or (task.name if task else None))
+    if e.kind == "task_completed":
+        entry.fields = form_fields(data.get("form") or {}, schema, agencies)
+    elif e.kind == "status_changed":
+        entry.change = (labels.status_label(data.get("old")) or "—", labels.status_label(data.get("new")) or "—")
+    elif e.kind == "lead_agency_changed":
+        entry.change = (agencies.get(data.get("old"), data.get("old")) or "—",
+                        agencies.get(data.get("new"), data.get("new")) or "—")
+    elif e.kind == "task_assigned":
+        nobody = _("unclaimed")
+        entry.change = (_actor(data["from"], users)[0] if data.get("from") else nobody,
+                        _actor(data["to"], users)[0] if data.get("to") else nobody)
+    return entry
