@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.db import Database
-from engine.errors import NotFound
+from engine.errors import NotFound, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import policy
@@ -37,7 +37,14 @@ def visible_task(session: Session, user: User, task_id: str) -> tuple[HumanTask,
 
 
 def _actionable(session: Session, user: User, task_id: str) -> HumanTask:
-    task, _ = visible_task(session, user, task_id)
+    try:
+        task, _ = visible_task(session, user, task_id)
+    except TaskNotFound:
+        # a colleague finished it and the case moved out of sight: say so, not "no such task"
+        task = session.get(HumanTask, task_id)
+        if task is not None and task.state != "ready" and policy.can_act_on_task(session, user, task):
+            raise TaskNotReady(task_id) from None
+        raise
     if not policy.can_act_on_task(session, user, task):
         raise Forbidden("this task is for another role or agency")
     return task
