@@ -121,4 +121,5 @@ def can_manage_user(session: Session, user: User, other: User) -> bool:
     """Super admins manage everyone; agency admins the users of their own agency."""
     if user.role == roles.SUPER_ADMIN:
         return True
-    return user.role == roles.AGENCY_ADMIN and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN
+    return (user.role == roles.AGENCY_ADMIN and user.agency_id is not None
+            and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN)

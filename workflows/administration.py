@@ -1,0 +1,478 @@
+"""What admins do: manage users, the agency tree and complaint categories.
+
+Each command is one transaction with the rule checked inside it. Super admins manage
+everything; an agency admin manages the users of its own agency (workflows.policy), and only
+grants the agency-level roles (AGENCY_ROLES): verifier, Ombudsman and designer accounts see
+beyond one agency, so only a super admin creates them. A user an actor may not manage answers
+like a user that does not exist (UserNotFound), so ids cannot be probed.
+
+Every change is logged to the "tindak.admin" logger with its actor; there is no database
+audit table for admin changes yet.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.errors import NotFound
+from engine.models import HumanTask
+from workflows import policy, roles
+from workflows.accounts import MIN_PASSWORD_LENGTH, set_password
+from workflows.commands import Forbidden
+from workflows.models import Agency, Category, Complaint, User
+from workflows.reference_data import add_agency
+from workflows.task_lists import Page
+
+log = logging.getLogger("tindak.admin")
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,99}")
+AGENCY_CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")  # no "_" or "%": codes go into LIKE prefixes
+CATEGORY_CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,99}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+AGENCY_KINDS = ("province", "regency", "city", "dinas", "unit", "ombudsman", "vertical")
+AGENCY_ROLES = (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD)
+MAX_PATH = 1000
+
+
+class AdminError(ValueError):
+    """Input the admin must correct.
+
+    `fields` maps a form field ("" for the form as a whole) to a problem code such as
+    "username_taken"; `details` holds numbers for the message (e.g. count=3).
+    """
+
+    def __init__(self, fields: dict[str, str], **details):
+        self.fields = fields
+        self.details = details
+        super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in fields.items()))
+
+
+class UserNotFound(NotFound):
+    """No such user, or none the actor may manage."""
+
+
+class AgencyNotFound(NotFound):
+    pass
+
+
+class CategoryNotFound(NotFound):
+    pass
+
+
+def manages_organisation(user: User) -> bool:
+    """Agencies and categories are for super admins only."""
+    return user.role == roles.SUPER_ADMIN
+
+
+def assignable_roles(actor: User) -> tuple[str, ...]:
+    """The roles this actor may give to a user."""
+    if actor.role == roles.SUPER_ADMIN:
+        return roles.STAFF_ROLES
+    return AGENCY_ROLES if actor.role == roles.AGENCY_ADMIN else ()
+
+
+def _audit(actor: User, change: str, target: str, **details) -> None:
+    log.info("%s %s %s %s", actor.username, change, target,
+             " ".join(f"{k}={v}" for k, v in details.items()))
+
+
+def _require_organisation_admin(actor: User) -> None:
+    if not manages_organisation(actor):
+        raise Forbidden("only super admins manage agencies and categories")
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _password_problem(password: str | None, username: str) -> str | None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return "password_too_short"
+    if password.lower() == username.lower():
+        return "password_is_username"
+    return None
+
+
+# ---- users ----------------------------------------------------------------------------
+
+def _may_manage(session: Session, actor: User, user: User) -> bool:
+    # an agency admin without an agency would otherwise manage every user without one
+    return policy.can_manage_user(session, actor, user) and (
+        actor.role == roles.SUPER_ADMIN or actor.agency_id is not None)
+
+
+def managed_user(session: Session, actor: User, user_id: int) -> User:
+    """The user if the actor may manage it; UserNotFound otherwise."""
+    user = session.get(User, user_id)
+    if user is None or not _may_manage(session, actor, user):
+        raise UserNotFound(user_id)
+    return user
+
+
+def _check_profile(session: Session, full_name: str, email: str, role: str,
+                   agency_code: str, current: Agency | None = None) -> tuple[dict[str, str], Agency | None]:
+    problems = {}
+    if not full_name:
+        problems["full_name"] = "required"
+    elif len(full_name) > 200:
+        problems["full_name"] = "too_long"
+    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+        problems["email"] = "email_format"
+    if role not in roles.STAFF_ROLES:
+        problems["role"] = "unknown_role"
+    agency = session.scalars(select(Agency).where(Agency.code == agency_code)).first() if agency_code else None
+    # a user may stay in an agency deactivated meanwhile, but nobody joins one
+    if agency is None or (not agency.active and agency is not current):
+        problems["agency"] = "unknown_agency"
+    return problems, agency
+
+
+def _check_may_grant(session: Session, actor: User, user: User, role_changed: bool) -> None:
+    if not _may_manage(session, actor, user):
+        raise Forbidden("this user would be outside the actor's agency, or a super admin")
+    if role_changed and user.role not in assignable_roles(actor):
+        raise Forbidden(f"{actor.role} may not grant the role {user.role}")
+
+
+def create_user(db: Database, actor: User, username: str, full_name: str, email: str | None,
+                role: str, agency_code: str, password: str) -> User:
+    """Create an active user; AdminError for bad input, Forbidden outside the actor's rights."""
+    username, full_name, email = _text(username).lower(), _text(full_name), _text(email)
+    with db.transaction() as session:
+        problems, agency = _check_profile(session, full_name, email, role, agency_code)
+        if not USERNAME.fullmatch(username):
+            problems["username"] = "username_format"
+        elif session.scalar(select(User.id).where(User.username == username)) is not None:
+            problems["username"] = "username_taken"
+        if problem := _password_problem(password, username):
+            problems["password"] = problem
+        if problems:
+            raise AdminError(problems)
+        user = User(username=username, full_name=full_name, email=email or None, role=role,
+                    agency_id=agency.id, agency=agency, active=True)
+        _check_may_grant(session, actor, user, role_changed=True)
+        set_password(session, user, password)
+        session.add(user)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # created by someone else a moment ago
+            raise AdminError({"username": "username_taken"}) from exc
+    _audit(actor, "created user", username, role=role, agency=agency.code)
+    return user
+
+
+def update_user(db: Database, actor: User, user_id: int, full_name: str, email: str | None,
+                role: str, agency_code: str) -> User:
+    """Change a user's name, email, role and agency."""
+    full_name, email = _text(full_name), _text(email)
+    with db.transaction() as session:
+        user = managed_user(session, actor, user_id)
+        problems, agency = _check_profile(session, full_name, email, role, agency_code, current=user.agency)
+        if user.id == actor.id and role != user.role:
+            problems["role"] = "own_role"
+        if problems:
+            raise AdminError(problems)
+        role_changed = role != user.role
+        user.full_name, user.email, user.role = full_name, email or None, role
+        user.agency_id, user.agency = agency.id, agency
+        _check_may_grant(session, actor, user, role_changed)
+    _audit(actor, "updated user", user.username, role=role, agency=agency.code)
+    return user
+
+
+def deactivate_user(db: Database, actor: User, user_id: int) -> User:
+    """The user can no longer log in, and its open sessions end at their next request."""
+    with db.transaction() as session:
+        user = managed_user(session, actor, user_id)
+        if user.id == actor.id:
+            raise AdminError({"": "deactivate_self"})
+        user.active = False
+    _audit(actor, "deactivated user", user.username)
+    return user
+
+
+def reactivate_user(db: Database, actor: User, user_id: int) -> User:
+    with db.transaction() as session:
+        user = managed_user(session, actor, user_id)
+        if user.agency is not None and not user.agency.active:
+            raise AdminError({"": "agency_inactive"})
+        user.active = True
+    _audit(actor, "reactivated user", user.username)
+    return user
+
+
+def reset_password(db: Database, actor: User, user_id: int, new_password: str) -> User:
+    """Set another user's password (ending that user's sessions)."""
+    with db.transaction() as session:
+        user = managed_user(session, actor, user_id)
+        if user.id == actor.id:
+            # one's own password changes only with the current one (account page)
+            raise AdminError({"": "reset_own_password"})
+        if problem := _password_problem(new_password, user.username):
+            raise AdminError({"password": problem})
+        set_password(session, user, new_password)
+    _audit(actor, "reset the password of", user.username)
+    return user
+
+
+# ---- agencies -------------------------------------------------------------------------
+
+def agency_by_code(session: Session, code: str) -> Agency:
+    agency = session.scalars(select(Agency).where(Agency.code == code)).first()
+    if agency is None:
+        raise AgencyNotFound(code)
+    return agency
+
+
+def _agency_problems(name: str, kind: str) -> dict[str, str]:
+    problems = {}
+    if not name:
+        problems["name"] = "required"
+    elif len(name) > 300:
+        problems["name"] = "too_long"
+    if kind not in AGENCY_KINDS:
+        problems["kind"] = "unknown_kind"
+    return problems
+
+
+def _parent(session: Session, parent_code: str | None, problems: dict[str, str]) -> Agency | None:
+    if not parent_code:
+        return None
+    parent = session.scalars(select(Agency).where(Agency.code == parent_code)).first()
+    if parent is None or not parent.active:
+        problems["parent"] = "unknown_parent"
+    return parent
+
+
+def create_agency(db: Database, actor: User, code: str, name: str, kind: str, parent_code: str | None) -> Agency:
+    """Add an agency at the top level or under an active parent."""
+    _require_organisation_admin(actor)
+    code, name = _text(code).lower(), _text(name)
+    with db.transaction() as session:
+        problems = _agency_problems(name, kind)
+        if not AGENCY_CODE.fullmatch(code):
+            problems["code"] = "agency_code_format"
+        elif session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
+            problems["code"] = "code_taken"
+        parent = _parent(session, parent_code, problems)
+        if problems:
+            raise AdminError(problems)
+        agency = add_agency(session, code, name, kind, parent)
+        session.flush()
+    _audit(actor, "created agency", code, parent=parent_code or "-", kind=kind)
+    return agency
+
+
+def edit_agency(db: Database, actor: User, code: str, name: str, kind: str) -> Agency:
+    """Rename an agency or change its kind (its code stays: cases refer to it)."""
+    _require_organisation_admin(actor)
+    name = _text(name)
+    with db.transaction() as session:
+        agency = agency_by_code(session, code)
+        if problems := _agency_problems(name, kind):
+            raise AdminError(problems)
+        agency.name, agency.kind = name, kind
+    _audit(actor, "edited agency", code, kind=kind)
+    return agency
+
+
+def move_agency(db: Database, actor: User, code: str, parent_code: str | None) -> Agency:
+    """Put an agency (with everything below it) under another parent, or at the top level."""
+    _require_organisation_admin(actor)
+    with db.transaction() as session:
+        agency = agency_by_code(session, code)
+        problems: dict[str, str] = {}
+        parent = _parent(session, parent_code, problems)
+        if parent is not None and parent.path.startswith(agency.path):
+            problems["parent"] = "parent_in_subtree"
+        if problems:
+            raise AdminError(problems)
+        old, new = agency.path, f"{parent.path if parent else '/'}{agency.code}/"
+        subtree = list(session.scalars(select(Agency).where(Agency.path.startswith(old, autoescape=True))))
+        if max(len(new) + len(a.path) - len(old) for a in subtree) > MAX_PATH:
+            raise AdminError({"parent": "tree_too_deep"})
+        for each in subtree:
+            each.path = new + each.path[len(old):]
+        agency.parent_id, agency.parent = (parent.id if parent else None), parent
+    _audit(actor, "moved agency", code, parent=parent_code or "-")
+    return agency
+
+
+def deactivate_agency(db: Database, actor: User, code: str) -> Agency:
+    """Refused while the agency still has active users, active sub-agencies or open tasks."""
+    _require_organisation_admin(actor)
+    with db.transaction() as session:
+        agency = agency_by_code(session, code)
+        users = session.scalar(select(func.count(User.id)).where(User.agency_id == agency.id, User.active))
+        if users:
+            raise AdminError({"": "agency_has_users"}, count=users)
+        children = session.scalar(select(func.count(Agency.id)).where(Agency.parent_id == agency.id, Agency.active))
+        if children:
+            raise AdminError({"": "agency_has_children"}, count=children)
+        tasks = session.scalar(select(func.count(HumanTask.id)).where(
+            HumanTask.agency_code == agency.code, HumanTask.state == "ready"))
+        if tasks:
+            raise AdminError({"": "agency_has_tasks"}, count=tasks)
+        agency.active = False
+    _audit(actor, "deactivated agency", code)
+    return agency
+
+
+def reactivate_agency(db: Database, actor: User, code: str) -> Agency:
+    _require_organisation_admin(actor)
+    with db.transaction() as session:
+        agency = agency_by_code(session, code)
+        if agency.parent is not None and not agency.parent.active:
+            raise AdminError({"": "parent_inactive"})
+        agency.active = True
+    _audit(actor, "reactivated agency", code)
+    return agency
+
+
+# ---- categories -----------------------------------------------------------------------
+
+def category_by_code(session: Session, code: str) -> Category:
+    category = session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None:
+        raise CategoryNotFound(code)
+    return category
+
+
+def _category_problems(name: str, description: str) -> dict[str, str]:
+    problems = {}
+    if not name:
+        problems["name"] = "required"
+    elif len(name) > 200:
+        problems["name"] = "too_long"
+    if len(description) > 2000:
+        problems["description"] = "too_long"
+    return problems
+
+
+def create_category(db: Database, actor: User, code: str, name: str, description: str | None) -> Category:
+    _require_organisation_admin(actor)
+    code, name, description = _text(code).lower(), _text(name), _text(description)
+    with db.transaction() as session:
+        problems = _category_problems(name, description)
+        if not CATEGORY_CODE.fullmatch(code):
+            problems["code"] = "category_code_format"
+        elif session.scalar(select(Category.id).where(Category.code == code)) is not None:
+            problems["code"] = "code_taken"
+        if problems:
+            raise AdminError(problems)
+        category = Category(code=code, name=name, description=description, active=True)
+        session.add(category)
+        session.flush()
+    _audit(actor, "created category", code)
+    return category
+
+
+def edit_category(db: Database, actor: User, code: str, name: str, description: str | None) -> Category:
+    """Change a category's name and description (its code stays: complaints refer to it)."""
+    _require_organisation_admin(actor)
+    name, description = _text(name), _text(description)
+    with db.transaction() as session:
+        category = category_by_code(session, code)
+        if problems := _category_problems(name, description):
+            raise AdminError(problems)
+        category.name, category.description = name, description
+    _audit(actor, "edited category", code)
+    return category
+
+
+def _set_category_active(db: Database, actor: User, code: str, active: bool) -> Category:
+    _require_organisation_admin(actor)
+    with db.transaction() as session:
+        category = category_by_code(session, code)
+        category.active = active
+    _audit(actor, "reactivated category" if active else "deactivated category", code)
+    return category
+
+
+def deactivate_category(db: Database, actor: User, code: str) -> Category:
+    """No longer offered to or accepted from reporters; complaints filed under it keep it."""
+    return _set_category_active(db, actor, code, False)
+
+
+def reactivate_category(db: Database, actor: User, code: str) -> Category:
+    return _set_category_active(db, actor, code, True)
+
+
+# ---- what the admin pages list --------------------------------------------------------
+
+@dataclass
+class UserFilter:
+    text: str | None = None
+    role: str | None = None
+    agency: str | None = None
+    active: bool | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+def _managed_users(actor: User) -> ColumnElement[bool]:
+    """The SQL form of _may_manage, for lists."""
+    if actor.role == roles.SUPER_ADMIN:
+        return true()
+    if actor.role == roles.AGENCY_ADMIN and actor.agency_id is not None:
+        return and_(User.agency_id == actor.agency_id, User.role != roles.SUPER_ADMIN)
+    return false()
+
+
+def user_page(session: Session, actor: User, f: UserFilter) -> Page:
+    """One page of the users the actor manages, by name."""
+    query = select(User).outerjoin(Agency, User.agency_id == Agency.id).where(_managed_users(actor))
+    if f.text and f.text.strip():
+        like = f"%{f.text.strip()}%"
+        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+    if f.role:
+        query = query.where(User.role == f.role)
+    if f.agency:
+        query = query.where(Agency.code == f.agency)
+    if f.active is not None:
+        query = query.where(User.active.is_(f.active))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, f.page)
+    rows = session.scalars(query.order_by(User.full_name, User.id)
+                           .limit(f.per_page).offset((page - 1) * f.per_page)).all()
+    return Page(list(rows), total, page, f.per_page)
+
+
+@dataclass
+class AgencyNode:
+    agency: Agency
+    depth: int
+    active_users: int
+
+
+def agency_tree(session: Session) -> list[AgencyNode]:
+    """Every agency, parents before children, siblings by name, with active user counts."""
+    agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
+    counts = dict(session.execute(select(User.agency_id, func.count(User.id))
+                                  .where(User.active).group_by(User.agency_id)).all())
+    children: dict[int | None, list[Agency]] = {}
+    for agency in agencies:
+        children.setdefault(agency.parent_id, []).append(agency)
+    nodes: list[AgencyNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for agency in children.get(parent_id, []):
+            nodes.append(AgencyNode(agency, depth, counts.get(agency.id, 0)))
+            walk(agency.id, depth + 1)
+
+    walk(None, 0)
+    return nodes
+
+
+def categories_with_counts(session: Session) -> list[tuple[Category, int]]:
+    """Every category (active first, by name) with how many complaints use it."""
+    counts = dict(session.execute(select(Complaint.category_code, func.count(Complaint.id))
+                                  .group_by(Complaint.category_code)).all())
+    categories = session.scalars(select(Category).order_by(Category.active.desc(), Category.name))
+    return [(c, counts.get(c.code, 0)) for c in categories]
