@@ -19,6 +19,10 @@ def user(db, username):
 
 @pytest.fixture
 def cases(db, process_engine):
+    return make_cases(db, process_engine)
+
+
+def make_cases(db, process_engine):
     """new: awaiting verification; dinkes: at Dinas Kesehatan; pupr: at Dinas PUPR;
     moved: was at PUPR, said not ours, now at Kubu Raya; ombudsman: transferred."""
     new = Case(db, process_engine, anonymous=True, reporter_name="Siti")
