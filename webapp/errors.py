@@ -11,15 +11,17 @@ from workflows.commands import Forbidden
 
 MESSAGES = {
     400: lambda: _("The request could not be understood."),
+    401: lambda: _("Log in, or send a personal API token as a Bearer token."),
     403: lambda: _("You do not have access to this page or action."),
     404: lambda: _("This page does not exist, or you may not see it."),
     405: lambda: _("This action is not possible here."),
     409: lambda: _("Someone else changed this case in the meantime. Reload and try again."),
     413: lambda: _("The upload is too large."),
+    422: lambda: _("Some fields are not filled in correctly."),
     429: lambda: _("Too many attempts. Please wait a minute and try again."),
     500: lambda: _("Something went wrong on our side. Nothing was saved; please try again."),
 }
-CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
 

@@ -8,19 +8,11 @@ the same shape: `{"error": {"code", "message", "fields"}}`.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import jsonify
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp import errors
-
-# statuses webapp/errors.py does not name (yet); same shape, our own code and message
-_EXTRA = {
-    401: ("unauthorized", lambda: _("Log in, or send a personal API token as a Bearer token.")),
-    422: ("invalid", lambda: _("Some fields are not filled in correctly.")),
-}
-
 
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code",
@@ -39,10 +31,6 @@ class ErrorSchema(ma.Schema):
 
 def api_error(status: int, message: str | None = None, fields: dict | None = None):
     """A JSON error response `(response, status)` in the API's one error shape."""
-    if status in _EXTRA:
-        code, default_message = _EXTRA[status]
-        body = {"error": {"code": code, "message": message or default_message(), "fields": fields or {}}}
-        return jsonify(body), status
     return errors.error_response(status, message, fields)
 
 
