@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import forms, serialization, task_projection
 from engine.audit import record
-from engine.clock import now
+from engine.clock import drive_spiffworkflow_timers, now
 from engine.deploy import latest_version
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, ScriptFailed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
@@ -32,11 +32,16 @@ SaveHook = Callable[[Session, ProcessInstance, dict, "str | None"], None]
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The variables as the workflow last left them (the last completed task's data)."""
+    """The variables as the workflow last left them: the data of the task completed last,
+    looking inside subprocesses and call activities too."""
     if workflow.completed:
         return dict(workflow.data)
-    last = workflow.last_task
-    return dict(last.data) if last is not None else {}
+    latest = None
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        last = wf.last_task
+        if last is not None and (latest is None or last.last_state_change > latest.last_state_change):
+            latest = last
+    return dict(latest.data) if latest is not None else {}
 
 
 class ProcessEngine:
@@ -48,6 +53,7 @@ class ProcessEngine:
         router: Router | None = None,
         save_hooks: Iterable[SaveHook] = (),
     ):
+        drive_spiffworkflow_timers()
         self.script_engine = make_script_engine(functions)
         self.router: Router = router or (lambda lane, props, data: Routing())
         self.save_hooks = list(save_hooks)

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 from engine.db import Base, Database
 from engine.deploy import deploy
 from engine.serialization import forget_cached_specs
-from workflows import reference_data, schema
+from workflows import reference_data, schema, sla
 from workflows.process import make_process_engine
 from workflows.routing import seed_lanes
 
@@ -32,6 +32,7 @@ def _seed(db: Database) -> None:
     with db.transaction() as session:
         seed_lanes(session)
         reference_data.seed_categories(session)
+        sla.seed_defaults(session)
         reference_data.seed_demo_organisation(session)
     with db.transaction() as session:
         deploy(session, [BPMN_DIR], deployed_by="tests")

@@ -23,6 +23,8 @@ class Agency(Base):
     # "/kalbar/dinkes-kalbar/": everything below an agency shares its path as a prefix
     path: Mapped[str] = mapped_column(String(1000), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # ISO weekdays the agency works, "12345" = Monday–Friday; some units also work Saturdays
+    working_days: Mapped[str] = mapped_column(String(7), default="12345", server_default="12345")
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
 

@@ -11,6 +11,7 @@ from engine.runtime import ProcessEngine
 from workflows.models import Complaint
 from workflows.notifications import Notifier
 from workflows.routing import LaneRouter
+from workflows.sla import SlaBook
 from workflows.script_functions import script_functions
 
 COMPLAINT_PROCESS = "complaint"
@@ -35,12 +36,16 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
     With a notifier, every status change also queues a notice to the reporter.
     """
     router = LaneRouter()
+    sla_book = SlaBook(db)
     if db is not None:
         with db.session() as session:
             router = LaneRouter.from_database(session)
+            sla_book._load(session)
     on_change = [notifier.status_changed] if notifier else []
-    return ProcessEngine(
-        functions=script_functions(),
+    engine = ProcessEngine(
+        functions={**script_functions(), **sla_book.script_functions()},
         router=router,
         save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change)],
     )
+    engine.sla_book = sla_book  # the SLA admin pages reload it after a change
+    return engine

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.db import Database
-from workflows import demo, reference_data, schema
+from workflows import demo, reference_data, schema, sla
 from workflows.process import make_process_engine
 from workflows.routing import seed_lanes
 
@@ -13,6 +13,7 @@ def initialise(db: Database) -> None:
     with db.transaction() as session:
         seed_lanes(session)
         reference_data.seed_categories(session)
+        sla.seed_defaults(session)
 
 
 def load_demo(db: Database) -> int:
