@@ -36,7 +36,7 @@ def test_verify_disposition_then_agency_answers(page, live_server):
     # -- the liaison of Dinas Kesehatan claims and answers it
     login(page, base, "dinkes.penghubung")
     row = open_task_from_list(page, base, "team")
-    row.locator("[data-testid=claim]").click()
+    row.locator("[data-testid=claim]:visible").first.click()
     page.wait_for_load_state()
     row = open_task_from_list(page, base, "mine")
     row.get_by_role("link", name=re.compile("Antrean poli")).click()
