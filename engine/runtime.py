@@ -25,7 +25,7 @@ from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, ScriptFailed, 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.scripting import make_script_engine
 from engine.task_projection import Router, Routing
-from engine.timers import next_timer_at
+from engine.timers import next_timer_at, stamp_armed
 
 # (session, instance, current task data, actor) -> None; e.g. a VariableProjection
 SaveHook = Callable[[Session, ProcessInstance, dict, "str | None"], None]
@@ -77,6 +77,7 @@ class ProcessEngine:
         return forms
 
     def _set_state(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        stamp_armed(workflow, now())
         instance.state = serialization.dump_state(workflow)
         instance.completed = workflow.completed
         instance.next_timer_at = next_timer_at(workflow)
@@ -97,6 +98,10 @@ class ProcessEngine:
             session.flush()  # the versioned UPDATE: a lost race fails here, and all rolls back
         except StaleDataError as exc:
             raise ConcurrentUpdate(f"process instance {instance_id} was changed by someone else") from exc
+
+    def save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None) -> None:
+        """Save a workflow changed outside the commands here (e.g. re-armed timers)."""
+        self._save(session, instance, workflow, actor)
 
     def _run_engine(self, workflow: BpmnWorkflow) -> None:
         try:

@@ -16,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.clock import now
 from engine.deploy import FORM_PROPERTY, UI_FORM_PROPERTY
 from engine.models import HumanTask, ProcessInstance
-from engine.timers import interrupting_due_at
+from engine.timers import deadline_at
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, ro
             # completed through `complete` (already marked) or cut off by a boundary event
             row.state = "cancelled"
             row.completed_at = stamp
+        else:
+            row.due_at = deadline_at(ready[row.id])  # a re-armed deadline moves the row too
     known = {row.id for row in open_rows}
     created = []
     for task_id, task in ready.items():
@@ -70,7 +72,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, ro
             form=props.get(FORM_PROPERTY),
             ui_form=props.get(UI_FORM_PROPERTY),
             created_at=stamp,
-            due_at=interrupting_due_at(task),
+            due_at=deadline_at(task),
         )
         session.add(row)
         created.append(row)
@@ -78,5 +80,5 @@ def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, ro
 
 
 def due_dates(workflow: BpmnWorkflow) -> dict[str, datetime | None]:
-    """The due time of each READY user task (from an interrupting boundary timer)."""
-    return {str(t.id): interrupting_due_at(t) for t in ready_user_tasks(workflow)}
+    """The due time of each READY user task (from its deadline timer)."""
+    return {str(t.id): deadline_at(t) for t in ready_user_tasks(workflow)}

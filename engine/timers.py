@@ -30,20 +30,60 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     return min(times) if times else None
 
 
-def interrupting_due_at(task) -> datetime | None:
-    """The due time of the earliest interrupting timer attached to a user task, if any."""
+def _is_deadline(spec) -> bool:
+    """A boundary timer marked as the task's deadline (property deadline=true, or id *_deadline)."""
+    props = getattr(spec, "extensions", {}).get("properties", {}) if hasattr(spec, "extensions") else {}
+    return str(props.get("deadline", "")).lower() == "true" or spec.bpmn_id.endswith("_deadline")
+
+
+def deadline_at(task) -> datetime | None:
+    """When a user task is due: its marked deadline timer, else its earliest interrupting timer."""
     parent = task.parent
     if parent is None or type(parent.task_spec).__name__ != "BoundaryEventSplit":
         return None
-    times = []
+    marked, interrupting = [], []
     for sibling in parent.children:
         spec = sibling.task_spec
-        definition = getattr(spec, "event_definition", None)
-        if (
-            isinstance(definition, TimerEventDefinition)
-            and getattr(spec, "cancel_activity", False)
-            and sibling.has_state(TaskState.WAITING)
-        ):
-            times.append(_aware(sibling._get_internal_data("event_value")))
-    times = [t for t in times if t is not None]
-    return min(times) if times else None
+        if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+            continue
+        if not sibling.has_state(TaskState.WAITING):
+            continue
+        value = _aware(sibling._get_internal_data("event_value"))
+        if value is None:
+            continue
+        if _is_deadline(spec):
+            marked.append(value)
+        elif getattr(spec, "cancel_activity", False):
+            interrupting.append(value)
+    candidates = marked or interrupting
+    return min(candidates) if candidates else None
+
+
+ARMED_AT = "armed_at"
+
+
+def waiting_timer_tasks(workflow: BpmnWorkflow):
+    """Every task (in the workflow and its subprocesses) waiting on a timer."""
+    for task in workflow.event_manager.tasks.values():
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition) \
+                and task.has_state(TaskState.WAITING):
+            yield task
+
+
+def stamp_armed(workflow: BpmnWorkflow, at: datetime) -> None:
+    """Note, on each newly waiting timer, when it was armed (by the engine's clock).
+
+    SpiffWorkflow keeps only the computed due time; re-arming after an SLA change needs the
+    moment the timer started, to compute the new due time from the same start.
+    """
+    for task in waiting_timer_tasks(workflow):
+        if task._get_internal_data(ARMED_AT) is None:
+            task._set_internal_data(**{ARMED_AT: at.isoformat()})
+
+
+def armed_at(task) -> datetime | None:
+    return _aware(task._get_internal_data(ARMED_AT))
+
+
+def due_at(task) -> datetime | None:
+    return _aware(task._get_internal_data("event_value"))
