@@ -148,12 +148,17 @@ class SlaBook:
                 if clock_time.monotonic() - self._loaded_at > self.ttl:
                     self.reload()
 
-    def rule(self, key: str, category: str | None = None, agency: str | None = None) -> Rule:
-        """The most specific rule: category+agency, then agency, then category, then default."""
+    def rule(self, key: str, category: str | None = None, agency: str | None = None,
+             overrides: dict | None = None) -> Rule:
+        """The most specific rule: category+agency, then agency, then category, then default.
+
+        `overrides` {(key, category, agency): Rule} stands in for rows not saved yet (previews).
+        """
         self._fresh()
+        rules = {**self._rules, **(overrides or {})}
         for candidate in ((key, category, agency), (key, None, agency), (key, category, None), (key, None, None)):
-            if candidate in self._rules:
-                return self._rules[candidate]
+            if candidate in rules:
+                return rules[candidate]
         if not self._rules and self.db is None:  # no database (tests of diagrams alone)
             for k, _, duration, unit in DEFAULTS:
                 if k == key:
@@ -161,20 +166,25 @@ class SlaBook:
         raise UnknownSla(f"no SLA policy '{key}'")
 
     def due(self, key: str, category: str | None = None, agency: str | None = None,
-            start: datetime | None = None) -> datetime:
-        return self.rule(key, category, agency).due(self.calendar, start or now(), agency)
+            start: datetime | None = None, overrides: dict | None = None) -> datetime:
+        return self.rule(key, category, agency, overrides).due(self.calendar, start or now(), agency)
 
     def warn_at(self, key: str, category: str | None = None, agency: str | None = None,
-                start: datetime | None = None) -> datetime:
+                start: datetime | None = None, overrides: dict | None = None) -> datetime:
         """When a deadline turns yellow (its share of the time used)."""
         start = start or now()
-        rule = self.rule(key, category, agency)
+        rule = self.rule(key, category, agency, overrides)
         due = rule.due(self.calendar, start, agency)
         return start + (due - start) * rule.yellow_share
 
-    def script_functions(self) -> dict:
-        """What diagrams call: ISO 8601 UTC strings, as SpiffWorkflow's timers expect."""
+    def script_functions(self, start: datetime | None = None, overrides: dict | None = None) -> dict:
+        """What diagrams call: ISO 8601 UTC strings, as SpiffWorkflow's timers expect.
+
+        With `start`, deadlines count from then instead of now (re-arming a timer).
+        """
         return {
-            "sla_due": lambda key, category=None, agency=None: self.due(key, category, agency).isoformat(),
-            "sla_warn_at": lambda key, category=None, agency=None: self.warn_at(key, category, agency).isoformat(),
+            "sla_due": lambda key, category=None, agency=None:
+                self.due(key, category, agency, start, overrides).isoformat(),
+            "sla_warn_at": lambda key, category=None, agency=None:
+                self.warn_at(key, category, agency, start, overrides).isoformat(),
         }
