@@ -19,7 +19,7 @@ translations: $(BIN)/.installed
 ## Set up, load the demo (kept across runs) and serve on http://127.0.0.1:$(PORT)
 run: translations
 	$(BIN)/tindak init --demo
-	$(BIN)/tindak serve --bind 127.0.0.1:$(PORT)
+	$(BIN)/tindak serve --with-worker --bind 127.0.0.1:$(PORT)
 
 ## Set up and run the whole test suite
 test: translations

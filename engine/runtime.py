@@ -234,17 +234,25 @@ class ProcessEngine:
         self._save(session, instance, workflow, actor)
         return bool(fired)
 
-    def due_instance_ids(self, session: Session, limit: int = 100, skip_locked: bool = False) -> list[int]:
-        """Ids of instances with a timer due now, earliest first."""
-        query = (
-            select(ProcessInstance.id)
-            .where(ProcessInstance.next_timer_at <= now(), ProcessInstance.completed.is_(False))
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        )
-        if skip_locked:
+    def due_instance_ids(self, session: Session, limit: int = 100) -> list[int]:
+        """Ids of instances with a timer due now, earliest first (a read; nothing is locked)."""
+        return list(session.scalars(self._due().limit(limit)))
+
+    def claim_due_instance(self, session: Session, skip: set[int] = frozenset(), skip_locked: bool = True) -> int | None:
+        """Lock and return the instance whose timer is most overdue, skipping rows another
+        worker holds (FOR UPDATE SKIP LOCKED on PostgreSQL); None when nothing is due."""
+        query = self._due()
+        if skip:
+            query = query.where(ProcessInstance.id.not_in(skip))
+        if skip_locked and session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return list(session.scalars(query))
+        return session.scalars(query.limit(1)).first()
+
+    @staticmethod
+    def _due():
+        return (select(ProcessInstance.id)
+                .where(ProcessInstance.next_timer_at <= now(), ProcessInstance.completed.is_(False))
+                .order_by(ProcessInstance.next_timer_at, ProcessInstance.id))
 
 
 def _script_failed(exc: WorkflowException) -> ScriptFailed:

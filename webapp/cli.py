@@ -65,15 +65,24 @@ def deploy(paths: tuple[Path, ...], deployed_by: str | None) -> None:
 @main.command()
 @click.option("--bind", default=None, help="host:port (default 127.0.0.1:$PORT, or 5000)")
 @click.option("--workers", type=int, default=None, help="web processes (default $TINDAK_WEB_WORKERS or 2)")
-def serve(bind: str | None, workers: int | None) -> None:
+@click.option("--with-worker", is_flag=True, help="Also run one background worker (single-machine set-ups).")
+def serve(bind: str | None, workers: int | None, with_worker: bool) -> None:
     """Serve the web application with gunicorn."""
+    import subprocess
+
     from webapp.serve import serve as run_server
 
     settings = Settings.from_env()
     if settings.database_url.startswith("sqlite") and not Path(settings.database_url.removeprefix("sqlite:///")).exists():
         click.echo("No database yet: run `tindak init` (or `tindak init --demo`) first.", err=True)
         sys.exit(1)
-    run_server(settings, bind or f"{settings.host}:{settings.port}", workers or settings.workers)
+    background = subprocess.Popen([sys.executable, "-m", "webapp.cli", "worker"]) if with_worker else None
+    try:
+        run_server(settings, bind or f"{settings.host}:{settings.port}", workers or settings.workers)
+    finally:
+        if background is not None:
+            background.terminate()  # SIGTERM: the worker finishes its round and exits
+            background.wait(timeout=30)
 
 
 @main.command()
@@ -95,3 +104,7 @@ def worker(once: bool) -> None:
         click.echo(f"{background.run_once(db, engine, worker_settings)} done")
     else:
         background.run(db, engine, worker_settings)
+
+
+if __name__ == "__main__":
+    main()
