@@ -52,11 +52,16 @@ class ProcessEngine:
         functions: Mapping[str, Callable] | None = None,
         router: Router | None = None,
         save_hooks: Iterable[SaveHook] = (),
+        task_hooks: Iterable[Callable[..., None]] = (),
+        timer_hooks: Iterable[Callable[..., None]] = (),
     ):
         drive_spiffworkflow_timers()
         self.script_engine = make_script_engine(functions)
         self.router: Router = router or (lambda lane, props, data: Routing())
         self.save_hooks = list(save_hooks)
+        # task_hook(session, instance, new HumanTask rows); timer_hook(session, instance, element id, name)
+        self.task_hooks = list(task_hooks)
+        self.timer_hooks = list(timer_hooks)
         self._forms: dict[int, dict[str, Any]] = {}
 
     # -- loading and saving -------------------------------------------------------------
@@ -89,10 +94,14 @@ class ProcessEngine:
         if not new:
             self._set_state(instance, workflow)
         try:
-            task_projection.sync(session, instance, workflow, self.router, new=new)
+            created = task_projection.sync(session, instance, workflow, self.router, new=new)
             data = current_data(workflow)
             for hook in self.save_hooks:
                 hook(session, instance, data, actor)
+            if created:
+                session.flush()
+                for hook in self.task_hooks:
+                    hook(session, instance, created)
             if workflow.completed:
                 record(session, instance.id, "completed", actor)
             session.flush()  # the versioned UPDATE: a lost race fails here, and all rolls back
@@ -231,6 +240,8 @@ class ProcessEngine:
         for task_id, spec in fired:
             record(session, instance.id, "timer_fired", actor, task_id=task_id, element_id=spec.bpmn_id,
                    data={"name": spec.bpmn_name})
+            for hook in self.timer_hooks:
+                hook(session, instance, spec.bpmn_id, spec.bpmn_name)
         self._save(session, instance, workflow, actor)
         return bool(fired)
 

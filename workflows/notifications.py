@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import outbox, statuses
+from workflows import outbox, roles, statuses
 from workflows.models import Complaint, User
 
 TEXTS = {
@@ -22,6 +22,12 @@ TEXTS = {
         "status_body": (
             "Status laporan Anda \"{title}\" ({tracking_id}) berubah menjadi: {status}.\n\n"
             "Lihat rinciannya di {tracking_url} dengan nomor pelacakan dan tautan rahasia dari surel pertama.\n"),
+        "escalation_subject": "Perlu perhatian: {task} ({tracking_id})",
+        "escalation_body": ("Laporan {tracking_id} \"{title}\" melewati tenggat dan menunggu tindakan Anda: {task}.\n\n"
+                            "{link}\n"),
+        "reminder_subject": "Pengingat tenggat: {tracking_id}",
+        "reminder_body": ("Tenggat laporan {tracking_id} \"{title}\" sudah dekat ({timer}). "
+                          "Mohon segera ditindaklanjuti.\n\n{link}\n"),
         "assigned_subject": "Tugas baru untuk Anda: {task} ({tracking_id})",
         "assigned_body": "Tugas \"{task}\" untuk laporan {tracking_id} \"{title}\" diberikan kepada Anda.\n\n{link}\n",
     },
@@ -37,10 +43,19 @@ TEXTS = {
         "status_body": (
             "The status of your report \"{title}\" ({tracking_id}) is now: {status}.\n\n"
             "See the details at {tracking_url} with the tracking ID and the secret link from the first e-mail.\n"),
+        "escalation_subject": "Needs attention: {task} ({tracking_id})",
+        "escalation_body": ("Report {tracking_id} \"{title}\" is past its deadline and waits for you: {task}.\n\n"
+                            "{link}\n"),
+        "reminder_subject": "Deadline reminder: {tracking_id}",
+        "reminder_body": ("The deadline of report {tracking_id} \"{title}\" is near ({timer}). "
+                          "Please follow it up soon.\n\n{link}\n"),
         "assigned_subject": "A new task for you: {task} ({tracking_id})",
         "assigned_body": "The task \"{task}\" for report {tracking_id} \"{title}\" was assigned to you.\n\n{link}\n",
     },
 }
+
+
+ESCALATION_ROLES = (roles.AGENCY_HEAD, roles.OMBUDSMAN, roles.SUPER_ADMIN)
 
 
 def _texts(locale: str | None) -> dict[str, str]:
@@ -83,3 +98,53 @@ class Notifier:
                   "link": f"{self.public_url}/tasks/{task_id}"}
         outbox.enqueue(session, f"assigned:{event_key}", user.email,
                        t["assigned_subject"].format(**values), t["assigned_body"].format(**values))
+
+    # -- deadlines ----------------------------------------------------------------------
+
+    def _complaint(self, session: Session, instance) -> Complaint | None:
+        return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
+
+    def _staff(self, session: Session, role: str | None, agency_code: str | None) -> list[User]:
+        from workflows.models import Agency
+
+        query = select(User).where(User.active, User.role == role, User.email.is_not(None))
+        if agency_code:
+            query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == agency_code)
+        return list(session.scalars(query))
+
+    def tasks_created(self, session: Session, instance, rows) -> None:
+        """A task hook: escalations (tasks for heads, the Ombudsman, the coordinator) are e-mailed."""
+        escalated = [r for r in rows if r.role in ESCALATION_ROLES]
+        if not escalated:
+            return
+        complaint = self._complaint(session, instance)
+        if complaint is None:
+            return
+        t = _texts("id")
+        for row in escalated:
+            values = {"task": row.name, "tracking_id": complaint.tracking_id, "title": complaint.title,
+                      "link": f"{self.public_url}/tasks/{row.id}"}
+            for user in self._staff(session, row.role, row.agency_code):
+                outbox.enqueue(session, f"escalation:{row.id}:{user.id}", user.email,
+                               t["escalation_subject"].format(**values), t["escalation_body"].format(**values))
+
+    def timer_fired(self, session: Session, instance, element_id: str, name: str | None) -> None:
+        """A timer hook: a reminder (a timer whose id ends in _reminder) e-mails whoever holds the work."""
+        if not element_id.endswith("_reminder"):
+            return
+        from engine.models import HumanTask
+
+        complaint = self._complaint(session, instance)
+        if complaint is None:
+            return
+        t = _texts("id")
+        for row in session.scalars(select(HumanTask).where(
+                HumanTask.process_instance_id == instance.id, HumanTask.state == "ready")):
+            holders = ([u for u in session.scalars(select(User).where(User.username == row.assignee, User.active))]
+                       if row.assignee else self._staff(session, row.role, row.agency_code))
+            values = {"tracking_id": complaint.tracking_id, "title": complaint.title, "timer": name or element_id,
+                      "link": f"{self.public_url}/tasks/{row.id}"}
+            for user in holders:
+                if user.email:
+                    outbox.enqueue(session, f"reminder:{row.id}:{element_id}:{user.id}", user.email,
+                                   t["reminder_subject"].format(**values), t["reminder_body"].format(**values))

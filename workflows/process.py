@@ -46,6 +46,8 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
         functions={**script_functions(), **sla_book.script_functions()},
         router=router,
         save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change)],
+        task_hooks=[notifier.tasks_created] if notifier else [],
+        timer_hooks=[notifier.timer_fired] if notifier else [],
     )
     engine.sla_book = sla_book  # the SLA admin pages reload it after a change
     return engine
