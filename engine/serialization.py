@@ -99,7 +99,7 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     finally:
         _STATE.registry._encoder_mode = False
     dct[_STATE.VERSION_KEY] = _STATE.VERSION
-    return json.dumps(dct, separators=(",", ":"))
+    return json.dumps(dct, separators=(",", ":"), cls=_STATE._encoder_cls)
 
 
 def load_state(state: str, version_id: int, spec_json: Callable[[], str], script_engine) -> BpmnWorkflow:

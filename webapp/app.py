@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+        TINDAK_OPEN311_JURISDICTION=settings.open311_jurisdiction or None,
     )
     app.extensions["tindak.settings"] = settings
     app.extensions["tindak.db"] = db or Database(settings.database_url)

@@ -35,6 +35,7 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    open311_jurisdiction: str = ""  # default: the host of TINDAK_PUBLIC_URL
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -58,6 +59,7 @@ class Settings:
         settings.smtp_username = env.get("TINDAK_SMTP_USERNAME", "")
         settings.smtp_password = env.get("TINDAK_SMTP_PASSWORD", "")
         settings.smtp_starttls = _flag(env.get("TINDAK_SMTP_STARTTLS"))
+        settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
         return settings
 
     def smtp(self):

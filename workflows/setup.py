@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.db import Database
-from workflows import demo, reference_data, schema, sla
+from workflows import demo, open311, reference_data, schema, sla
 from workflows.process import make_process_engine
 from workflows.routing import seed_lanes
 
@@ -20,6 +20,7 @@ def load_demo(db: Database) -> int:
     """Add the demo organisation and complaints that are missing; returns complaints added."""
     with db.transaction() as session:
         reference_data.seed_demo_organisation(session)
+    open311.ensure_demo_key(db)
     engine = make_process_engine(db)
     with db.transaction() as session:
         return demo.seed_demo_complaints(session, engine)

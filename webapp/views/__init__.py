@@ -3,9 +3,11 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import account, admin, auth, cases, tasks
     from webapp.api import api_blueprint
+    from webapp.open311 import open311_blueprint
+    from webapp.views import account, admin, auth, cases, open311_keys, public, tasks
 
-    for module in (auth, tasks, cases, admin, account):
+    for module in (auth, tasks, cases, admin, account, public, open311_keys):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_blueprint(app))
+    app.register_blueprint(open311_blueprint())

@@ -82,4 +82,5 @@ def language(lang: str):
 
 @bp.get("/")
 def home():
-    return redirect(url_for("tasks.index") if current_user.is_authenticated else url_for("auth.login"))
+    """Officers land on their tasks; everyone else on the public listing, with the form one click away."""
+    return redirect(url_for("tasks.index") if current_user.is_authenticated else url_for("public.listing"))

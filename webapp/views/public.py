@@ -1,0 +1,370 @@
+"""The citizens' pages, no account needed: file a complaint, track it with its secret, reply, browse.
+
+Nothing here shows an officer's name, an internal note or a reporter's identity: the pages
+render only what `workflows.public` returns for the public or for the holder of the secret.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from engine.clock import now
+from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
+from engine.models import HumanTask, ProcessInstance
+from webapp import errors, form_render, labels, services
+from webapp.extensions import limiter
+from workflows import public, roles
+from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload
+from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
+from workflows.models import Agency, Attachment, Category
+
+bp = Blueprint("public", __name__)
+
+HONEYPOT = "website"  # hidden from people by CSS; bots that fill every field give themselves away
+FILED = "public.filed"  # session key: the tracking ID and link, shown once on the confirmation page
+REGION_KINDS = ("province", "city", "regency")
+ACCEPT = "image/jpeg,image/png,image/gif,image/webp,application/pdf"
+LIMITS = {"title": 200, "description": 20000, "address": 500, "reporter_name": 200,
+          "reporter_email": 200, "reporter_phone": 50}
+PER_PAGE = 20
+JAKARTA = ZoneInfo("Asia/Jakarta")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses NUL in text
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9()\-.\s]{6,}$")
+_TASK_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+
+
+def clean(value, limit: int | None = None) -> str:
+    """Submitted text without control characters, trimmed (and cut at `limit` for look-ups)."""
+    text = _CONTROL.sub("", value if isinstance(value, str) else "").strip()
+    return text[:limit] if limit else text
+
+
+def _private(response):
+    """Pages that carry the secret: not cached, not indexed, never sent on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.context_processor
+def _helpers():
+    return {"format_date": format_date, "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024),
+            "accept": ACCEPT, "honeypot": HONEYPOT}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Citizens get the error in their own layout, with a way back to the form (not to /login)."""
+    if isinstance(exc, CSRFError):
+        message = _("This form has expired, for example because the page was open for a long time. "
+                    "Go back, reload the page and send it again.")
+    elif exc.code == 413:
+        message = _("The files are too large together. You can attach at most %(count)d files of "
+                    "%(size)d MB each. Nothing was sent.", count=MAX_FILES, size=MAX_BYTES // (1024 * 1024))
+    elif exc.code == 429:
+        message = _("Too many attempts from your internet connection in a short time. Please wait a "
+                    "minute and try again. Nothing was sent.")
+    else:
+        message = errors.MESSAGES.get(exc.code or 500, errors.MESSAGES[500])()
+    return render_template("public/error.html", status=exc.code, message=message), exc.code or 500
+
+
+# -- the complaint form ---------------------------------------------------------------------
+
+def _options(session_) -> dict:
+    categories = list(session_.scalars(select(Category).where(Category.active).order_by(Category.name)))
+    regions = list(session_.scalars(select(Agency).where(Agency.kind.in_(REGION_KINDS), Agency.active)
+                                    .order_by(Agency.kind != "province", Agency.name)))
+    return {"categories": categories, "regions": regions}
+
+
+def _today() -> date:
+    return now().astimezone(JAKARTA).date()
+
+
+def _render_form(values, problems: dict[str, str], files_dropped: bool = False, status: int = 200,
+                 options: dict | None = None):
+    if options is None:
+        with services.db().session() as s:
+            options = _options(s)
+    return render_template("public/form.html", values=values, errors=problems, files_dropped=files_dropped,
+                           classifications=CLASSIFICATIONS, today=_today().isoformat(), **options), status
+
+
+def _coordinate(raw: str, bound: int) -> float | None:
+    number = float(raw.replace(",", "."))  # ValueError for text; the caller reports it
+    if not math.isfinite(number) or abs(number) > bound:
+        raise ValueError(raw)
+    return number
+
+
+def _parse_complaint(form, regions: set[str]) -> tuple[ComplaintInput, dict[str, str]]:
+    """The typed complaint and a message for each field that is missing or malformed."""
+    values = {name: clean(form.get(name)) for name in (
+        "title", "description", "category", "classification", "region", "address",
+        "latitude", "longitude", "incident_date", "reporter_name", "reporter_email", "reporter_phone")}
+    problems: dict[str, str] = {}
+    for name in ("title", "description", "category"):
+        if not values[name]:
+            problems[name] = _("This field is required.") if name != "category" else _("Choose a category.")
+    for name, limit in LIMITS.items():
+        if len(values[name]) > limit:
+            problems[name] = _("At most %(count)d characters (you wrote %(length)d).",
+                               count=limit, length=len(values[name]))
+    if values["classification"] not in CLASSIFICATIONS:
+        problems["classification"] = _("Choose one of the options.")
+    if values["region"] and values["region"] not in regions:
+        problems["region"] = _("Choose one of the options.")
+    latitude = longitude = None
+    if values["latitude"] or values["longitude"]:
+        try:
+            latitude = _coordinate(values["latitude"], 90)
+            longitude = _coordinate(values["longitude"], 180)
+        except ValueError:
+            problems["location"] = _("Give both latitude and longitude as numbers (for example -0.0263 and "
+                                     "109.3425), or leave both empty.")
+    incident = None
+    if values["incident_date"]:
+        try:
+            incident = date.fromisoformat(values["incident_date"])
+            if incident > _today():
+                problems["incident_date"] = _("The date cannot be in the future.")
+            elif incident.year < 1900:
+                raise ValueError(values["incident_date"])
+        except ValueError:
+            problems["incident_date"] = _("Enter a date such as 17-08-2025.")
+    if values["reporter_email"] and "reporter_email" not in problems and not _EMAIL.match(values["reporter_email"]):
+        problems["reporter_email"] = _("This does not look like an e-mail address (name@example.com).")
+    if values["reporter_phone"] and "reporter_phone" not in problems and not _PHONE.match(values["reporter_phone"]):
+        problems["reporter_phone"] = _("Use digits only, for example 0812 3456 7890.")
+    data = ComplaintInput(
+        title=values["title"], description=values["description"], category=values["category"],
+        classification=values["classification"], channel="web", region=values["region"] or None,
+        address=values["address"] or None, latitude=latitude, longitude=longitude, incident_date=incident,
+        anonymous="anonymous" in form, confidential="confidential" in form,
+        reporter_name=values["reporter_name"] or None, reporter_email=values["reporter_email"] or None,
+        reporter_phone=values["reporter_phone"] or None, locale=str(get_locale() or "id"))
+    return data, problems
+
+
+def _domain_messages(fields: dict[str, str]) -> dict[str, str]:
+    known = {"required": _("This field is required."), "unknown category": _("Choose one of the categories."),
+             "not one of the allowed choices": _("Choose one of the options."),
+             "at most 200 characters": _("At most %(count)d characters.", count=200)}
+    return {name: known.get(message, message) for name, message in fields.items()}
+
+
+def _attachment_message(exc: AttachmentRejected) -> str:
+    size = MAX_BYTES // (1024 * 1024)
+    return {
+        "too_many": _("You can attach at most %(count)d files.", count=MAX_FILES),
+        "too_large": _("%(name)s is larger than %(size)d MB.", name=exc.filename, size=size),
+        "wrong_type": _("%(name)s is not a photo (JPEG, PNG, GIF, WebP) or a PDF. Files are checked by what "
+                        "they contain, not by their name.", name=exc.filename),
+        "empty": _("%(name)s is empty.", name=exc.filename),
+    }.get(exc.code, _("This file cannot be accepted: %(name)s.", name=exc.filename))
+
+
+def _uploads() -> list[Upload]:
+    files = [f for f in request.files.getlist("attachments") if f.filename]
+    if len(files) > MAX_FILES:
+        raise AttachmentRejected("too_many")
+    return [Upload(f.filename, f.read(MAX_BYTES + 1)) for f in files]  # one byte more shows "too large"
+
+
+@bp.route("/lapor", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per day", methods=["POST"])
+def complaint_form():
+    """The complaint form; a valid one is filed and the reporter sees the tracking ID once."""
+    if request.method == "GET":
+        return _render_form({"anonymous": "1", "classification": "pengaduan"}, {})
+    if request.form.get(HONEYPOT):
+        session[FILED] = {"decoy": True}  # a bot learns nothing: it sees a thank-you page
+        return redirect(url_for(".complaint_sent"))
+    chosen = any(f.filename for f in request.files.getlist("attachments"))
+    with services.db().session() as s:
+        options = _options(s)
+    data, problems = _parse_complaint(request.form, {r.code for r in options["regions"]})
+    if problems:
+        return _render_form(request.form, problems, chosen, 422, options)
+    try:
+        filed = public.submit_complaint(services.db(), services.process_engine(), data, _uploads(),
+                                        services.settings().attachment_dir, services.notifier())
+    except InvalidComplaint as exc:
+        return _render_form(request.form, _domain_messages(exc.fields), chosen, 422)
+    except AttachmentRejected as exc:
+        return _render_form(request.form, {"attachments": _attachment_message(exc)}, chosen, 422)
+    tracking_id = filed.complaint.tracking_id
+    session[FILED] = {"tracking_id": tracking_id, "emailed": bool(data.reporter_email),
+                      "link": url_for(".tracking", tracking_id=tracking_id, kode=filed.tracking_secret, _external=True)}
+    return redirect(url_for(".complaint_sent"))
+
+
+@bp.get("/lapor/terkirim")
+def complaint_sent():
+    """The tracking ID and secret link, shown once: a reload shows a notice instead."""
+    return _private(make_response(render_template("public/sent.html", filed=session.pop(FILED, None))))
+
+
+# -- tracking -------------------------------------------------------------------------------
+
+def _tracking_input(raw_id, raw_secret) -> tuple[str, str]:
+    """ID and secret as typed, or taken from a pasted tracking link."""
+    tracking_id, secret = clean(raw_id, 2000), clean(raw_secret, 200)
+    if "/" in tracking_id or "kode=" in tracking_id:
+        parts = urlsplit(tracking_id)
+        secret = secret or clean((parse_qs(parts.query).get("kode") or [""])[0], 200)
+        tracking_id = parts.path.rstrip("/").rpartition("/")[2]
+    return tracking_id.replace(" ", "").upper()[:40], secret
+
+
+def _track_failed(tracking_id: str = ""):
+    message = _("We found no report with this tracking ID and secret code. Check both and try again; "
+                "the secret code is part of the link you received when you sent the report.")
+    page = render_template("public/track.html", tracking_id=tracking_id, failed=message, errors={})
+    return _private(make_response(page, 404))
+
+
+@bp.route("/lacak", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def track_form():
+    """Enter the tracking ID and secret (or paste the whole link) to open the tracking page."""
+    if request.method == "GET":
+        return _private(make_response(render_template("public/track.html", tracking_id="", errors={})))
+    tracking_id, secret = _tracking_input(request.form.get("tracking_id"), request.form.get("kode"))
+    messages = {"tracking_id": _("Enter your tracking ID, such as TDK-7K3Q-9MXA, or paste your secret link."),
+                "kode": _("Enter the secret code, or paste the whole secret link into the first field.")}
+    missing = {name: messages[name] for name, value in (("tracking_id", tracking_id), ("kode", secret)) if not value}
+    if missing:
+        page = render_template("public/track.html", tracking_id=tracking_id, errors=missing)
+        return _private(make_response(page, 422))
+    with services.db().session() as s:
+        try:
+            complaint = public.track(s, tracking_id, secret)
+        except public.TrackingFailed:
+            return _track_failed(tracking_id)
+        return redirect(url_for(".tracking", tracking_id=complaint.tracking_id, kode=secret))
+
+
+def _latest_public_value(events, forms: dict, field_name: str):
+    """The newest shown value of a form field (the timeline names fields by their titles)."""
+    titles = {(schema.get("properties") or {}).get(field_name, {}).get("title") for schema in forms.values()
+              if isinstance(schema, dict)} - {None}
+    for event in reversed(events):
+        for title, value in event.fields:
+            if event.kind == "answer" and title in titles:
+                return event, value
+    return None, None
+
+
+def _reporter_forms(s, complaint, instance, task_id=None, values=None, messages=None) -> list[dict]:
+    engine = services.process_engine()
+    result = []
+    for task in public.reporter_tasks(s, complaint):
+        schema = engine.form_schema(s, task) or {"properties": {}}
+        ui_schema = instance.process_version.forms.get(task.ui_form) if task.ui_form else None
+        mine = task.id == task_id
+        fields = form_render.build_fields(schema, ui_schema, values if mine else None, messages if mine else None)
+        result.append({"task": task, "schema": schema, "fields": fields,
+                       "form_errors": form_render.form_errors_outside_fields(messages or {}, fields) if mine else []})
+    return result
+
+
+def _tracking_page(tracking_id: str, secret: str, status: int = 200, alert: str | None = None, **task_form):
+    with services.db().session() as s:
+        try:
+            complaint = public.track(s, tracking_id, secret)
+        except public.TrackingFailed:
+            return _track_failed(tracking_id)
+        instance = s.get(ProcessInstance, complaint.process_instance_id)
+        forms = instance.process_version.forms or {}
+        events = public.public_timeline(s, complaint)
+        names = dict(s.execute(select(Agency.code, Agency.name)).all())
+        page = render_template(
+            "public/tracking.html", c=complaint, secret=secret, timeline=events, alert=alert,
+            category=s.scalars(select(Category.name).where(Category.code == complaint.category_code)).first(),
+            region=names.get(complaint.region_code), lead_agency=names.get(complaint.lead_agency_code),
+            deadline=public.current_deadline(s, complaint),
+            attachments=list(s.scalars(select(Attachment.filename).where(Attachment.complaint_id == complaint.id)
+                                       .order_by(Attachment.id))),
+            tasks=_reporter_forms(s, complaint, instance, **task_form),
+            question=_latest_public_value(events, forms, "details_question"),
+            answer=_latest_public_value(events, forms, "answer"))
+    return _private(make_response(page, status))
+
+
+@bp.get("/lacak/<tracking_id>")
+@limiter.limit("30 per minute; 300 per day")
+def tracking(tracking_id: str):
+    """The tracking page: status, public timeline, deadline and the reporter's own open tasks."""
+    return _tracking_page(*_tracking_input(tracking_id, request.args.get("kode")))
+
+
+@bp.post("/lacak/<tracking_id>/tugas/<task_id>")
+@limiter.limit("10 per minute; 60 per hour")
+def complete_task(tracking_id: str, task_id: str):
+    """The reporter completes one of their tasks; the secret travels in the hidden field `kode`."""
+    tracking_id, secret = _tracking_input(tracking_id, request.form.get("kode"))
+    closed = _("This step is no longer open: it was already answered or the case moved on. Nothing was saved.")
+    with services.db().session() as s:
+        try:
+            complaint = public.track(s, tracking_id, secret)
+        except public.TrackingFailed:
+            return _track_failed(tracking_id)
+        task = s.get(HumanTask, task_id) if _TASK_ID.match(task_id) else None
+        open_task = (task is not None and task.process_instance_id == complaint.process_instance_id
+                     and task.role == roles.REPORTER and task.state == "ready")
+        if open_task:
+            schema = services.process_engine().form_schema(s, task) or {"properties": {}}
+            forms = s.get(ProcessInstance, task.process_instance_id).process_version.forms
+            ui_schema = forms.get(task.ui_form) if task.ui_form else None
+    if not open_task:
+        return _tracking_page(tracking_id, secret, 409, closed)
+    data, messages = form_render.parse_submission(schema, ui_schema, request.form)
+    if messages:
+        return _tracking_page(tracking_id, secret, 422, task_id=task_id, values=request.form, messages=messages)
+    try:
+        public.complete_reporter_task(services.db(), services.process_engine(), tracking_id, secret, task_id, data)
+    except FormInvalid as exc:
+        return _tracking_page(tracking_id, secret, 422, task_id=task_id, values=request.form,
+                              messages=form_render.field_messages(exc.fields))
+    except (TaskNotReady, ConcurrentUpdate, NotAllowed, public.TrackingFailed):
+        return _tracking_page(tracking_id, secret, 409, closed)
+    flash(_("Thank you, your answer was sent. It is shown in the history below."), "success")
+    return redirect(url_for(".tracking", tracking_id=tracking_id, kode=secret))
+
+
+# -- the public listing ---------------------------------------------------------------------
+
+@bp.get("/laporan")
+def listing():
+    """Reports that are not *rahasia*, with counts, search, filters and pages; no personal data."""
+    raw_page = clean(request.args.get("page"), 6)
+    q = public.ListingQuery(
+        text=clean(request.args.get("q"), 200) or None, category=clean(request.args.get("category"), 100) or None,
+        status=clean(request.args.get("status"), 40) or None,
+        page=int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1, per_page=PER_PAGE)
+    with services.db().session() as s:
+        page = public.public_listing(s, q)
+        if page.page > page.pages:  # a stale link past the end: show the last page
+            q.page = page.pages
+            page = public.public_listing(s, q)
+        return render_template(
+            "public/listing.html", page=page, q=q, counts=public.public_counts(s, now()),
+            filtered=bool(q.text or q.category or q.status), statuses=labels.STATUS,
+            query_args={k: v for k, v in (("q", q.text), ("category", q.category), ("status", q.status)) if v},
+            categories=list(s.scalars(select(Category).order_by(Category.name))),
+            category_names=dict(s.execute(select(Category.code, Category.name)).all()),
+            agency_names=dict(s.execute(select(Agency.code, Agency.name)).all()))
