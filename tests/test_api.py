@@ -129,13 +129,14 @@ def test_openapi_document_is_valid_and_complete(api):
     expected = {("get", "/api/v1/tasks"), ("get", "/api/v1/tasks/{task_id}"),
                 ("post", "/api/v1/tasks/{task_id}/claim"), ("post", "/api/v1/tasks/{task_id}/release"),
                 ("post", "/api/v1/tasks/{task_id}/assign"), ("post", "/api/v1/tasks/{task_id}/complete"),
-                ("get", "/api/v1/cases"), ("get", "/api/v1/cases/{complaint_id}")}
+                ("get", "/api/v1/cases"), ("get", "/api/v1/cases/{complaint_id}"), ("post", "/api/v1/intake")}
     operations = {(m, p) for p, item in document["paths"].items() for m in item if m in ("get", "post")}
     assert operations == expected
     for method, path in expected:
         operation = document["paths"][path][method]
         assert operation["summary"] and operation["security"]
-        assert {"200", "401", "default"} <= set(operation["responses"])
+        success = "201" if path == "/api/v1/intake" else "200"
+        assert {success, "401", "default"} <= set(operation["responses"])
     complete = document["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
     assert {"403", "404", "409", "422"} <= set(complete["responses"])
 
@@ -260,7 +261,7 @@ def test_task_due_time_and_sla_colour(api, db, case):
     case.do("verify_complaint", DISPOSE, "verifikator")
     tid = task_id(case, "follow_up")
     [item] = api.get("/api/v1/tasks?tab=team", "dinkes.penghubung").get_json()["items"]
-    assert item["due_at"] is None and item["sla"] is None
+    assert item["due_at"] is not None and item["sla"] == "green"  # the first_response SLA of the diagram
     assert item["agency_code"] == "dinkes-kalbar"
     assert item["agency_name"] == "Dinas Kesehatan Provinsi Kalimantan Barat"
     _set_due(db, tid, now() + timedelta(days=5))

@@ -35,7 +35,7 @@ class TindakApi(Api):
 
 def api_blueprint(app: Flask) -> Blueprint:
     """Set up the API on `app`; returns an empty blueprint for the caller to register."""
-    from webapp.api import cases, tasks
+    from webapp.api import cases, intake, tasks
 
     app.config.update(
         API_TITLE="Tindak API",
@@ -53,4 +53,5 @@ def api_blueprint(app: Flask) -> Blueprint:
         api.spec.components.security_scheme(name, scheme)
     api.register_blueprint(tasks.bp)
     api.register_blueprint(cases.bp)
+    api.register_blueprint(intake.bp)
     return Blueprint("api_root", __name__)
