@@ -14,7 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import forms, serialization, task_projection
@@ -54,6 +56,7 @@ class ProcessEngine:
         save_hooks: Iterable[SaveHook] = (),
         task_hooks: Iterable[Callable[..., None]] = (),
         timer_hooks: Iterable[Callable[..., None]] = (),
+        completion_hooks: Iterable[Callable[..., None]] = (),
     ):
         drive_spiffworkflow_timers()
         self.script_engine = make_script_engine(functions)
@@ -62,6 +65,8 @@ class ProcessEngine:
         # task_hook(session, instance, new HumanTask rows); timer_hook(session, instance, element id, name)
         self.task_hooks = list(task_hooks)
         self.timer_hooks = list(timer_hooks)
+        # completion_hook(session, instance, completed HumanTask row, submitted form data, actor)
+        self.completion_hooks = list(completion_hooks)
         self._forms: dict[int, dict[str, Any]] = {}
 
     # -- loading and saving -------------------------------------------------------------
@@ -223,8 +228,30 @@ class ProcessEngine:
         row.state, row.completed_by, row.completed_at = "completed", actor, stamp
         record(session, instance.id, "task_completed", actor, task_id=row.id, element_id=row.element_id,
                data={"task_name": row.name, "lane": row.lane, "form": submitted})
+        for hook in self.completion_hooks:
+            hook(session, instance, row, submitted, actor)
         self._save(session, instance, workflow, actor)
         return instance
+
+    def send_message(self, session: Session, instance_id: int, name: str, payload: dict[str, Any] | None,
+                     actor: str) -> ProcessInstance:
+        """Deliver a BPMN message (e.g. "stop waiting") to a case, run it on and save.
+
+        Raises NotAllowed when the case is not waiting for that message.
+        """
+        instance, workflow = self.load(session, instance_id)
+        try:
+            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload or {}))
+        except WorkflowException as exc:
+            raise NotAllowed(f"the case is not waiting for '{name}'") from exc
+        self._run_engine(workflow)
+        record(session, instance.id, "message_received", actor, data={"message": name, "payload": payload or {}})
+        self._save(session, instance, workflow, actor)
+        return instance
+
+    def waiting_messages(self, workflow: BpmnWorkflow) -> set[str]:
+        """Names of the messages a workflow is waiting for now."""
+        return {e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
 
     def fire_timers(self, session: Session, instance_id: int, actor: str = "system") -> bool:
         """Run the timers of one instance that are due now. Returns whether any fired."""
