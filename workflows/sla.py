@@ -148,6 +148,11 @@ class SlaBook:
                 if clock_time.monotonic() - self._loaded_at > self.ttl:
                     self.reload()
 
+    def current_calendar(self) -> BusinessCalendar:
+        """The calendar, re-read if it is older than the time-to-live."""
+        self._fresh()
+        return self.calendar
+
     def rule(self, key: str, category: str | None = None, agency: str | None = None,
              overrides: dict | None = None) -> Rule:
         """The most specific rule: category+agency, then agency, then category, then default.

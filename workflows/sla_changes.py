@@ -45,7 +45,8 @@ class SlaEdit:
         return Rule(self.duration, self.unit, self.yellow_share)
 
 
-def _check(session: Session, edit: SlaEdit) -> None:
+def check_edit(session: Session, edit: SlaEdit) -> None:
+    """Raise InvalidSla naming each field that is wrong."""
     problems = {}
     if not isinstance(edit.duration, int) or edit.duration <= 0 or edit.duration > 3650:
         problems["duration"] = "a whole number from 1 to 3650"
@@ -75,7 +76,7 @@ def _as_dict(policy: SlaPolicy | None) -> dict | None:
 def save_policy(db: Database, engine: ProcessEngine, actor: str, edit: SlaEdit) -> int:
     """Create or update one policy row and log the change; returns the change id."""
     with db.transaction() as session:
-        _check(session, edit)
+        check_edit(session, edit)
         policy = session.scalars(select(SlaPolicy).where(
             SlaPolicy.key == edit.key,
             SlaPolicy.category_code.is_(None) if edit.category_code is None else SlaPolicy.category_code == edit.category_code,

@@ -20,6 +20,7 @@ from webapp.views.case_timeline import timeline_entries
 from workflows import commands, policy
 from workflows.cases import CaseSearch, case_view, search_cases, visible_complaint
 from workflows.models import Agency, Attachment, Category, User
+from workflows.sla_history import sla_history
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -67,6 +68,8 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
         timeline=timeline_entries(session, case.timeline, tasks, forms),
         can_write_notes=policy.can_write_notes(session, current_user, complaint_id),
         note_error=note_error, note_body=note_body,
+        sla_history=sla_history(session, services.process_engine().sla_book.current_calendar(),
+                                case.complaint.process_instance_id),
     )
     return page, status
 

@@ -1,0 +1,382 @@
+"""SLA policies and the working-day calendar (super admins only).
+
+SLA: list, edit a default or an override through a preview of what it would move, apply a
+saved change to running cases in batches (the browser drives them, so 10,000 cases show
+progress and can be left and resumed), delete an override. Calendar: national holidays,
+the admin's extra days, each agency's working week, and a deadline calculator.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import get_day_names
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from engine import rearm
+from engine.clock import now
+from engine.errors import NotFound
+from webapp import services
+from webapp.extensions import login_manager
+from workflows import calendar_admin, sla_changes
+from workflows.calendar import JAKARTA
+from workflows.commands import Forbidden
+from workflows.models import Agency, Category, Complaint, User
+from workflows.sla import DEFAULTS, UNITS, SlaChange, SlaPolicy
+from workflows.sla_changes import InvalidSla, SlaEdit
+from workflows.task_lists import Page
+
+bp = Blueprint("sla_admin", __name__, url_prefix="/admin")
+
+BATCH = 200
+CHANGES_PER_PAGE = 20
+OVERDUE_SHOWN = 100
+UNIT_LABELS = {"working_days": _l("working days"), "calendar_days": _l("calendar days"),
+               "working_hours": _l("working hours"), "hours": _l("hours")}
+SLA_PROBLEMS = {
+    "duration": _l("Enter a whole number from 1 to 3650."),
+    "unit": _l("Choose one of the units."),
+    "yellow_share": _l("Enter a share between 0 and 1, e.g. 0.75: yellow when three quarters of the time are used."),
+    "category": _l("Choose an existing category."),
+    "agency": _l("Choose an existing agency."),
+    "scope": _l("Choose a category, an agency, or both."),
+    "": _l("This deadline has no default policy, so it cannot have overrides."),
+}
+CALENDAR_PROBLEMS = {
+    "required": _l("This field is required."),
+    "bad_date": _l("This is not a valid date. Pick one from the calendar."),
+    "year_out_of_range": _l("Choose a date between the years 2000 and 2100."),
+    "duplicate_day": _l("This day is already in the list for the same agency. Remove it first to change it."),
+    "unknown_kind": _l("Choose a day off or a working day."),
+    "too_long": _l("This is too long."),
+    "unknown_agency": _l("Choose an existing agency."),
+    "empty_week": _l("Tick at least one working day."),
+    "bad_weekday": _l("Tick days from Monday to Sunday only."),
+}
+
+
+@bp.before_request
+def only_super_admins():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not calendar_admin.manages_deadlines(current_user):
+        raise Forbidden("SLA policies and the calendar are for super admins")
+    return None
+
+
+def duration_text(duration: int, unit: str) -> str:
+    """'5 working days' (Indonesian: '5 hari kerja')."""
+    if unit == "working_days":
+        return ngettext("%(num)d working day", "%(num)d working days", duration)
+    if unit == "calendar_days":
+        return ngettext("%(num)d calendar day", "%(num)d calendar days", duration)
+    if unit == "working_hours":
+        return ngettext("%(num)d working hour", "%(num)d working hours", duration)
+    return ngettext("%(num)d hour", "%(num)d hours", duration)
+
+
+@bp.context_processor
+def _helpers():
+    names = get_day_names("abbreviated", locale=get_locale())  # 0 = Monday
+    return {"unit_label": lambda u: str(UNIT_LABELS.get(u, u)), "duration_text": duration_text,
+            "units": UNITS, "manages_organisation": True, "format_date": format_date,
+            "weekdays": [(iso, names[iso - 1]) for iso in calendar_admin.WEEKDAYS]}
+
+
+@bp.app_context_processor
+def _tabs():
+    return {"sla_admin_tabs": True}  # admin/_tabs.html shows the SLA and calendar tabs
+
+
+# ---- SLA policies ---------------------------------------------------------------------
+
+def _names(session) -> tuple[dict[str, str], dict[str, str]]:
+    return (dict(session.execute(select(Category.code, Category.name)).all()),
+            dict(session.execute(select(Agency.code, Agency.name)).all()))
+
+
+def _policy(session, key: str, category: str | None, agency: str | None) -> SlaPolicy | None:
+    return session.scalars(select(SlaPolicy).where(
+        SlaPolicy.key == key,
+        SlaPolicy.category_code.is_(None) if category is None else SlaPolicy.category_code == category,
+        SlaPolicy.agency_code.is_(None) if agency is None else SlaPolicy.agency_code == agency)).first()
+
+
+@bp.get("/sla")
+def policies():
+    page = max(1, request.args.get("page", 1, type=int))
+    with services.db().session() as s:
+        rows = s.scalars(select(SlaPolicy).order_by(
+            SlaPolicy.key, SlaPolicy.category_code, SlaPolicy.agency_code)).all()
+        total = s.scalar(select(func.count(SlaChange.id))) or 0
+        changes = s.scalars(select(SlaChange).order_by(SlaChange.changed_at.desc(), SlaChange.id.desc())
+                            .offset((page - 1) * CHANGES_PER_PAGE).limit(CHANGES_PER_PAGE)).all()
+        people = dict(s.execute(select(User.username, User.full_name).where(
+            User.username.in_({c.changed_by for c in changes}))).all())
+        categories, agencies = _names(s)
+    order = [key for key, *_ in DEFAULTS] + sorted({p.key for p in rows} - {key for key, *_ in DEFAULTS})
+    groups = [(key, next((p for p in rows if p.key == key and not p.category_code and not p.agency_code), None),
+               [p for p in rows if p.key == key and (p.category_code or p.agency_code)]) for key in order]
+    return render_template("sla_admin/policies.html", groups=[g for g in groups if g[1] or g[2]],
+                           history=Page(changes, total, page, CHANGES_PER_PAGE), people=people,
+                           categories=categories, agencies=agencies)
+
+
+def _sla_problems(exc: InvalidSla) -> dict[str, str]:
+    fields = {"category_code": "category", "agency_code": "agency", "key": ""}
+    return {fields.get(name, name): str(SLA_PROBLEMS.get(fields.get(name, name), text))
+            for name, text in exc.fields.items()}
+
+
+def _parse(key: str, form) -> tuple[SlaEdit, dict[str, str]]:
+    """The edit the form describes, and the problems found (field → message)."""
+    problems = {}
+    raw_duration = form.get("duration", "").strip()
+    duration = int(raw_duration) if raw_duration.isdigit() else None
+    raw_share = form.get("yellow_share", "").strip().replace(",", ".")
+    try:
+        share = float(raw_share[:-1]) / 100 if raw_share.endswith("%") else float(raw_share)
+    except ValueError:
+        share = None
+    category, agency = form.get("category") or None, form.get("agency") or None
+    # stand-ins for unreadable numbers, so the domain check still reports the other fields
+    edit = SlaEdit(key, 1 if duration is None else duration, form.get("unit", ""),
+                   0.5 if share is None else share, category, agency)
+    with services.db().session() as s:
+        try:
+            sla_changes.check_edit(s, edit)  # the rules save_policy applies; a preview needs them first
+        except InvalidSla as exc:
+            problems.update(_sla_problems(exc))
+    if duration is None:
+        problems["duration"] = str(SLA_PROBLEMS["duration"])
+    if share is None:
+        problems["yellow_share"] = str(SLA_PROBLEMS["yellow_share"])
+    if form.get("new") and not (category or agency):
+        problems["category"] = str(SLA_PROBLEMS["scope"])
+    return (SlaEdit(key, duration, edit.unit, share, category, agency) if not problems else edit), problems
+
+
+def _form_page(key: str, values: dict, errors: dict | None = None, new: bool = False):
+    with services.db().session() as s:
+        default = _policy(s, key, None, None)
+        if default is None:
+            raise NotFound(f"SLA policy {key}")
+        current = None if new else _policy(s, key, values.get("category") or None, values.get("agency") or None)
+        if not new and current is None:
+            raise NotFound(f"SLA override {key}")
+        categories = s.scalars(select(Category).where(Category.active).order_by(Category.name)).all()
+        agencies = s.scalars(select(Agency).where(Agency.active).order_by(Agency.path)).all()
+    return render_template("sla_admin/edit.html", key=key, default=default, current=current, values=values,
+                           errors=errors or {}, new=new, categories=categories, agencies=agencies,
+                           names=({c.code: c.name for c in categories}, {a.code: a.name for a in agencies})
+                           ), (422 if errors else 200)
+
+
+def _values(policy: SlaPolicy, category: str | None = None, agency: str | None = None) -> dict:
+    return {"duration": str(policy.duration), "unit": policy.unit, "yellow_share": f"{policy.yellow_share:g}",
+            "category": category or policy.category_code or "", "agency": agency or policy.agency_code or ""}
+
+
+@bp.get("/sla/<key>/new")
+def new_override(key: str):
+    with services.db().session() as s:
+        default = _policy(s, key, None, None)
+    if default is None:
+        raise NotFound(f"SLA policy {key}")
+    values = _values(default, request.args.get("category"), request.args.get("agency"))
+    return _form_page(key, values, new=True)
+
+
+@bp.route("/sla/<key>", methods=["GET", "POST"])
+def edit(key: str):
+    if request.method == "GET":
+        category, agency = request.args.get("category") or None, request.args.get("agency") or None
+        with services.db().session() as s:
+            policy = _policy(s, key, category, agency)
+        if policy is None:
+            raise NotFound(f"SLA policy {key}")
+        return _form_page(key, _values(policy))
+    values = {k: request.form.get(k, "") for k in ("duration", "unit", "yellow_share", "category", "agency")}
+    new, action = bool(request.form.get("new")), request.form.get("action", "preview")
+    sla_edit, errors = _parse(key, request.form)
+    if errors or action == "edit":
+        return _form_page(key, values, errors, new)
+    if action in ("save", "apply"):
+        try:
+            change_id = sla_changes.save_policy(services.db(), services.process_engine(), current_user.username,
+                                                sla_edit)
+        except InvalidSla as exc:  # changed meanwhile (e.g. the default was removed)
+            return _form_page(key, values, _sla_problems(exc), new)
+        if action == "apply":
+            return redirect(url_for(".apply_page", change_id=change_id, start=1))
+        flash(_("The deadline was saved. It applies to deadlines set from now on."), "success")
+        return redirect(url_for(".policies"))
+    return _preview_page(key, values, sla_edit, new)
+
+
+def _preview_page(key: str, values: dict, sla_edit: SlaEdit, new: bool):
+    result = sla_changes.preview(services.db(), services.process_engine(), sla_edit)
+    overdue: dict[int, list] = {}  # case → its timers that would be past at once, soonest case first
+    for move in sorted(result.overdue_now, key=lambda m: m.new_due):
+        overdue.setdefault(move.instance_id, []).append(move)
+    shown = list(overdue.items())[:OVERDUE_SHOWN]
+    with services.db().session() as s:
+        current = _policy(s, key, sla_edit.category_code, sla_edit.agency_code)
+        default = _policy(s, key, None, None)
+        complaints = {c.process_instance_id: c for c in s.scalars(select(Complaint).where(
+            Complaint.process_instance_id.in_([instance_id for instance_id, _moves in shown])))}
+        categories, agencies = _names(s)
+    return render_template("sla_admin/preview.html", key=key, values=values, edit=sla_edit, new=new,
+                           current=current, default=default, preview=result, overdue=shown,
+                           overdue_total=len(overdue), complaints=complaints,
+                           categories=categories, agencies=agencies)
+
+
+@bp.post("/sla/<key>/delete")
+def delete(key: str):
+    category, agency = request.form.get("category") or None, request.form.get("agency") or None
+    try:
+        change_id = sla_changes.delete_override(services.db(), services.process_engine(), current_user.username,
+                                                key, category, agency)
+    except LookupError:
+        raise NotFound(f"SLA override {key}") from None
+    except InvalidSla:
+        flash(_("The default deadline cannot be removed; change its length instead."), "danger")
+        return redirect(url_for(".policies"))
+    flash(_("The override was removed. Running cases keep their deadlines unless you apply the change "
+            "(see change #%(id)s in the history).", id=change_id), "success")
+    return redirect(url_for(".policies"))
+
+
+# ---- applying a change to running cases ------------------------------------------------
+
+def _change(change_id: int) -> SlaChange:
+    with services.db().session() as s:
+        change = s.get(SlaChange, change_id)
+    if change is None:
+        raise NotFound(f"SLA change {change_id}")
+    return change
+
+
+def _progress(after: int | None) -> tuple[int, int]:
+    """How many running cases have timers, and how many of them come up to case id `after` (None: all)."""
+    with services.db().session() as s:
+        ids = rearm.running_with_timers(s)
+    return len(ids), len(ids) if after is None else sum(1 for i in ids if i <= after)
+
+
+@bp.get("/sla/changes/<int:change_id>/apply")
+def apply_page(change_id: int):
+    after = max(0, request.args.get("after", 0, type=int))
+    done = request.args.get("done") == "1"
+    change = _change(change_id)
+    total, handled = _progress(None if done else after)
+    with services.db().session() as s:
+        categories, agencies = _names(s)
+    return render_template("sla_admin/apply.html", change=change, total=total, handled=handled, after=after,
+                           done=done, autostart=request.args.get("start") == "1" and not done,
+                           categories=categories, agencies=agencies, batch=BATCH)
+
+
+@bp.post("/sla/changes/<int:change_id>/apply")
+def apply_batch(change_id: int):
+    """One batch; JSON {moved, next_after, done, ...} for the page's script, else back to the page."""
+    after = max(0, request.values.get("after", 0, type=int))
+    _change(change_id)  # 404 for an unknown change
+    moved, last = sla_changes.apply_to_running(services.db(), services.process_engine(), current_user.username,
+                                               change_id, batch=BATCH, after_id=after)
+    done = last is None
+    if request.accept_mimetypes.best == "application/json":
+        total, handled = _progress(last)
+        return jsonify(moved=moved, next_after=last, done=done, total_moved=_change(change_id).cases_moved,
+                       handled=handled, total=total)
+    flash(ngettext("%(num)d case moved in this batch.", "%(num)d cases moved in this batch.", moved), "success")
+    return redirect(url_for(".apply_page", change_id=change_id, after=last or after, done=int(done)))
+
+
+# ---- calendar -------------------------------------------------------------------------
+
+def _calendar_page(form: dict | None = None, errors: dict | None = None, week_errors: dict | None = None,
+                   week_values: dict | None = None):
+    this_year = now().astimezone(JAKARTA).year
+    year = min(max(request.args.get("year", this_year, type=int), calendar_admin.FIRST_YEAR), calendar_admin.LAST_YEAR)
+    agency = request.args.get("agency") or None
+    language = "id" if str(get_locale()) == "id" else "en_US"
+    with services.db().session() as s:
+        days = calendar_admin.calendar_days(s, year, agency)
+        agencies = s.scalars(select(Agency).where(Agency.active).order_by(Agency.path)).all()
+    return render_template(
+        "sla_admin/calendar.html", year=year, this_year=this_year, agency=agency, days=days, agencies=agencies,
+        agency_names={a.code: a.name for a in agencies}, holidays=calendar_admin.holidays_of(year, language),
+        last_joint_leave_year=calendar_admin.last_joint_leave_year(), form=form or {}, errors=errors or {},
+        week_errors=week_errors or {}, week_values=week_values or {}, calc=_calculation(),
+    ), (422 if errors or week_errors else 200)
+
+
+def _calculation() -> dict:
+    """The deadline calculator: start + N working days for an agency (from the query string)."""
+    args = request.args
+    start_text, days_text = args.get("start", ""), args.get("days", "").strip()
+    calc = {"start": start_text or now().astimezone(JAKARTA).strftime("%Y-%m-%dT%H:%M"),
+            "days": days_text or "5", "agency": args.get("calc_agency", ""), "error": None, "due": None}
+    if not (start_text or days_text):
+        return calc
+    try:
+        start = datetime.fromisoformat(start_text).replace(tzinfo=JAKARTA)
+    except ValueError:
+        calc["error"] = _("Enter a start date and time.")
+        return calc
+    if not days_text.isdigit() or not 0 < int(days_text) <= 3650:
+        calc["error"] = _("Enter a whole number of working days from 1 to 3650.")
+        return calc
+    book = services.process_engine().sla_book
+    book.reload()  # another worker process may have changed the calendar
+    calc["due"] = book.calendar.add_working_days(start, int(days_text), calc["agency"] or None)
+    calc["calendar_days"] = (calc["due"].astimezone(JAKARTA).date() - start.date()).days
+    return calc
+
+
+@bp.get("/calendar")
+def calendar():
+    return _calendar_page()
+
+
+@bp.post("/calendar/days")
+def add_day():
+    form = {k: request.form.get(k, "") for k in ("day", "kind", "description", "agency")}
+    try:
+        row = calendar_admin.add_day(services.db(), current_user, form["day"], form["kind"], form["description"],
+                                     form["agency"] or None)
+    except calendar_admin.InvalidCalendar as exc:
+        return _calendar_page(form, {k: str(CALENDAR_PROBLEMS.get(v, v)) for k, v in exc.fields.items()})
+    services.process_engine().sla_book.reload()
+    flash(_("%(day)s was added as a day off.", day=row.day.isoformat()) if row.kind == "off"
+          else _("%(day)s was added as a working day.", day=row.day.isoformat()), "success")
+    return redirect(url_for(".calendar", year=row.day.year, agency=request.args.get("agency") or None))
+
+
+@bp.post("/calendar/days/<int:day_id>/delete")
+def remove_day(day_id: int):
+    row = calendar_admin.remove_day(services.db(), current_user, day_id)
+    services.process_engine().sla_book.reload()
+    flash(_("%(day)s was removed from the calendar.", day=row.day.isoformat()), "success")
+    return redirect(url_for(".calendar", year=row.day.year, agency=request.args.get("agency") or None))
+
+
+@bp.post("/calendar/agencies/<code>/week")
+def set_week(code: str):
+    try:
+        calendar_admin.set_working_week(services.db(), current_user, code, request.form.getlist("weekday"))
+    except calendar_admin.InvalidCalendar as exc:
+        if exc.fields.get("agency") == "unknown_agency":
+            raise NotFound(f"agency {code}") from None
+        return _calendar_page(week_errors={code: str(CALENDAR_PROBLEMS.get(exc.fields["weekdays"]))},
+                              week_values={code: request.form.getlist("weekday")})
+    services.process_engine().sla_book.reload()
+    flash(_("The working week was saved."), "success")
+    return redirect(url_for(".calendar", year=request.args.get("year"), _anchor="weeks"))
+
