@@ -150,8 +150,9 @@ def test_sorting_by_due_date_or_by_age(client, auth, db, process_engine):
 
 
 def test_deadline_badges(client, auth, db, process_engine):
-    late, soon, later, _undated = (new_case(db, process_engine, title=t) for t in ("A", "B", "C", "D"))
+    late, soon, later, undated = (new_case(db, process_engine, title=t) for t in ("A", "B", "C", "D"))
     start = now() - timedelta(days=4)
+    set_task(db, task_of(undated).id, due_at=None)  # as a task without a deadline timer
     set_task(db, task_of(late).id, created_at=start, due_at=now() - timedelta(hours=2))
     set_task(db, task_of(soon).id, created_at=start, due_at=now() + timedelta(hours=6))
     set_task(db, task_of(later).id, created_at=start, due_at=now() + timedelta(days=10))
