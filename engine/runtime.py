@@ -7,6 +7,7 @@ transaction (`Database.transaction()`) makes the whole command land or not at al
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable, Mapping
 from uuid import UUID
 
@@ -33,17 +34,27 @@ from engine.timers import next_timer_at, stamp_armed
 SaveHook = Callable[[Session, ProcessInstance, dict, "str | None"], None]
 
 
-def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The variables as the workflow last left them: the data of the task completed last,
-    looking inside subprocesses and call activities too."""
-    if workflow.completed:
-        return dict(workflow.data)
-    latest = None
-    for wf in [workflow, *workflow.subprocesses.values()]:
-        last = wf.last_task
-        if last is not None and (latest is None or last.last_state_change > latest.last_state_change):
-            latest = last
-    return dict(latest.data) if latest is not None else {}
+_MISSING = object()
+
+
+def changed_data(workflow: BpmnWorkflow, since: float) -> dict[str, Any]:
+    """The variables that tasks completed since `since` (wall-clock seconds) changed, and their
+    new values, oldest change first so the latest wins.
+
+    A parallel branch carries old copies of every variable; only what a task itself changed
+    counts, so finishing an escalation never rolls the case's status back.
+    """
+    completed = [
+        task for wf in [workflow, *workflow.subprocesses.values()] for task in wf.get_tasks(state=TaskState.COMPLETED)
+        if task.last_state_change >= since
+    ]
+    changes: dict[str, Any] = {}
+    for task in sorted(completed, key=lambda t: t.last_state_change):
+        before = task.parent.data if task.parent is not None else {}
+        for key, value in task.data.items():
+            if before.get(key, _MISSING) != value:
+                changes[key] = value
+    return changes
 
 
 class ProcessEngine:
@@ -94,13 +105,13 @@ class ProcessEngine:
         instance.updated_at = now()
 
     def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
-              new: bool = False) -> None:
+              since: float, new: bool = False) -> None:
         instance_id = instance.id  # readable even after a failed flush expires the object
         if not new:
             self._set_state(instance, workflow)
         try:
             created = task_projection.sync(session, instance, workflow, self.router, new=new)
-            data = current_data(workflow)
+            data = changed_data(workflow, since)
             for hook in self.save_hooks:
                 hook(session, instance, data, actor)
             if created:
@@ -115,7 +126,7 @@ class ProcessEngine:
 
     def save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None) -> None:
         """Save a workflow changed outside the commands here (e.g. re-armed timers)."""
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, since=time.time())
 
     def _run_engine(self, workflow: BpmnWorkflow) -> None:
         try:
@@ -143,6 +154,7 @@ class ProcessEngine:
         self, session: Session, pv: ProcessVersion, data: dict[str, Any], actor: str | None,
         on_created: Callable[[ProcessInstance], None] | None = None,
     ) -> ProcessInstance:
+        since = time.time()
         workflow = serialization.new_workflow(pv.id, lambda: pv.spec_json, self.script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.set_data(**data)
@@ -155,7 +167,7 @@ class ProcessEngine:
                data={"process_id": pv.process_id, "version": pv.version, **data})
         if on_created is not None:
             on_created(instance)
-        self._save(session, instance, workflow, actor, new=True)
+        self._save(session, instance, workflow, actor, since=since, new=True)
         return instance
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
@@ -211,6 +223,7 @@ class ProcessEngine:
         row = self._open_task(session, task_id)
         if row.assignee is not None and row.assignee != actor:
             raise NotAllowed(f"task is claimed by {row.assignee}")
+        since = time.time()
         instance, workflow = self.load(session, row.process_instance_id)
         task = workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
@@ -230,7 +243,7 @@ class ProcessEngine:
                data={"task_name": row.name, "lane": row.lane, "form": submitted})
         for hook in self.completion_hooks:
             hook(session, instance, row, submitted, actor)
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, since=since)
         return instance
 
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict[str, Any] | None,
@@ -239,6 +252,7 @@ class ProcessEngine:
 
         Raises NotAllowed when the case is not waiting for that message.
         """
+        since = time.time()
         instance, workflow = self.load(session, instance_id)
         try:
             workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload or {}))
@@ -246,7 +260,7 @@ class ProcessEngine:
             raise NotAllowed(f"the case is not waiting for '{name}'") from exc
         self._run_engine(workflow)
         record(session, instance.id, "message_received", actor, data={"message": name, "payload": payload or {}})
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, since=since)
         return instance
 
     def waiting_messages(self, workflow: BpmnWorkflow) -> set[str]:
@@ -255,6 +269,7 @@ class ProcessEngine:
 
     def fire_timers(self, session: Session, instance_id: int, actor: str = "system") -> bool:
         """Run the timers of one instance that are due now. Returns whether any fired."""
+        since = time.time()
         instance, workflow = self.load(session, instance_id)
         waiting_before = {str(t.id): t.task_spec for t in workflow.get_tasks(state=TaskState.WAITING)}
         workflow.refresh_timers()
@@ -269,7 +284,7 @@ class ProcessEngine:
                    data={"name": spec.bpmn_name})
             for hook in self.timer_hooks:
                 hook(session, instance, spec.bpmn_id, spec.bpmn_name)
-        self._save(session, instance, workflow, actor)
+        self._save(session, instance, workflow, actor, since=since)
         return bool(fired)
 
     def due_instance_ids(self, session: Session, limit: int = 100) -> list[int]:

@@ -68,7 +68,7 @@ def test_case_page_shows_record_current_task_and_timeline(client, auth, db, proc
     # the current task, who holds it (nobody yet), and a link to it
     [task] = case.ready()
     assert f'href="/tasks/{task.id}"' in page
-    assert texts_of(page, "task-holder") in (["unclaimed"], ["belum diambil"])
+    assert texts_of(page, "task-holder") == ["belum diklaim"]
     # the verifier's answers, with the form's titles and the agency's name
     assert "Rina Kartika (Verifikator Provinsi)" in page
     assert "Disposisikan ke instansi" in page and "Instansi tujuan" in page and "Catatan verifikator" in page
@@ -79,7 +79,7 @@ def test_case_page_shows_record_current_task_and_timeline(client, auth, db, proc
     assert page.index('data-testid="event-task_completed"') < page.index('data-testid="event-started"')
     assert 'href="/tasks/"' in page  # back to tasks
     assert "Dinas Kesehatan Provinsi Kalimantan Barat" in event_block(page, "lead_agency_changed")
-    assert event_block(page, "status_changed").endswith(("Dispositioned / not yet followed up", "Terdisposisi"))
+    assert event_block(page, "status_changed").endswith("Belum Terverifikasi Terdisposisi / Belum Ditindaklanjuti")
 
 
 def test_timeline_shows_assignment_by_name(client, auth, db, process_engine):
