@@ -96,6 +96,7 @@ def worker(once: bool) -> None:
     from workflows.process import make_process_engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state change
     settings = Settings.from_env()
     db = _database(settings)
     engine = make_process_engine(db, Notifier(settings.public_url))

@@ -71,8 +71,9 @@ def seed_demo_complaints(session: Session, engine: ProcessEngine) -> int:
         for item in items:
             if item["title"] in existing:
                 continue
-            # back-date the history so ages and timelines look like a real month of work
-            moment = real_now - timedelta(days=item["incident_days_ago"], hours=-3)
+            # filed within the last week or so: some deadlines are near, a few already passed
+            # (so the worker opens escalations), none so old that reply windows close the demo
+            moment = real_now - timedelta(days=item["incident_days_ago"] % 8 + 1, hours=-3)
             set_clock(lambda: moment)
             filed = file_complaint(session, engine, ComplaintInput(
                 title=item["title"], description=item["description"], category=item["category"],
@@ -86,7 +87,7 @@ def seed_demo_complaints(session: Session, engine: ProcessEngine) -> int:
             ))
             filed.complaint.created_at = moment
             for n, (element_id, data, actor) in enumerate(_steps(item), start=1):
-                step_time = moment + timedelta(days=n, hours=n)
+                step_time = moment + timedelta(hours=20 * n)
                 set_clock(lambda: min(step_time, real_now))
                 data = {k: v for k, v in data.items() if v is not None}
                 complete_step(session, engine, filed.complaint.process_instance_id, element_id, data, actor)
