@@ -348,7 +348,7 @@ def test_one_request_with_every_spec_field_and_no_reporter_identity(api, db, pro
     assert (request["address"], request["lat"], request["long"]) == ("Jl. Gajah Mada 5", "-0.03", "109.33")
     assert request["agency_responsible"] is None
     # the verification deadline (an SLA timer of the diagram), in Jakarta time
-    assert request["expected_datetime"] is None or request["expected_datetime"].endswith("+07:00")
+    assert request["expected_datetime"].endswith("+07:00")
     for name in ("requested_datetime", "updated_datetime"):
         assert W3_WITH_ZONE.fullmatch(request[name]) and datetime.fromisoformat(request[name]).tzinfo
     assert datetime.fromisoformat(request["requested_datetime"]) == case.complaint.created_at.replace(microsecond=0)
