@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from tests.casework import Case
 from workflows import administration as admin
+from workflows import organisation
 from workflows import policy
 from workflows.accounts import authenticate
 from workflows.commands import Forbidden
@@ -201,9 +202,9 @@ def test_user_list_filters_and_pages(db):
 # ---- agencies -------------------------------------------------------------------------
 
 def test_create_agency_under_a_parent(db):
-    created = admin.create_agency(db, user(db, "admin"), "rsud-soedarso", "RSUD dr. Soedarso", "unit", "dinkes-kalbar")
+    created = organisation.create_agency(db, user(db, "admin"), "rsud-soedarso", "RSUD dr. Soedarso", "unit", "dinkes-kalbar")
     assert created.path == "/pemprov-kalbar/dinkes-kalbar/rsud-soedarso/"
-    top = admin.create_agency(db, user(db, "admin"), "bpjs-pontianak", "BPJS Kesehatan", "vertical", None)
+    top = organisation.create_agency(db, user(db, "admin"), "bpjs-pontianak", "BPJS Kesehatan", "vertical", None)
     assert top.path == "/bpjs-pontianak/" and top.parent_id is None
 
 
@@ -215,7 +216,7 @@ def test_create_agency_under_a_parent(db):
 ])
 def test_create_agency_problems(db, code, kind, parent, problems):
     with pytest.raises(admin.AdminError) as caught:
-        admin.create_agency(db, user(db, "admin"), code, "Dinas Sosial", kind, parent)
+        organisation.create_agency(db, user(db, "admin"), code, "Dinas Sosial", kind, parent)
     assert caught.value.fields == problems
 
 
@@ -223,32 +224,32 @@ def test_only_super_admins_manage_agencies_and_categories(db):
     for name in ("dinkes.admin", "gubernur", "verifikator"):
         actor = user(db, name)
         with pytest.raises(Forbidden):
-            admin.create_agency(db, actor, "dinsos-kalbar", "Dinas Sosial", "dinas", None)
+            organisation.create_agency(db, actor, "dinsos-kalbar", "Dinas Sosial", "dinas", None)
         with pytest.raises(Forbidden):
-            admin.deactivate_category(db, actor, "kesehatan")
+            organisation.deactivate_category(db, actor, "kesehatan")
 
 
 def test_edit_agency(db):
-    admin.edit_agency(db, user(db, "admin"), "pupr-kalbar", "Dinas PUPR Kalbar", "dinas")
+    organisation.edit_agency(db, user(db, "admin"), "pupr-kalbar", "Dinas PUPR Kalbar", "dinas")
     assert agency(db, "pupr-kalbar").name == "Dinas PUPR Kalbar"
     with pytest.raises(admin.AdminError):
-        admin.edit_agency(db, user(db, "admin"), "pupr-kalbar", "", "dinas")
+        organisation.edit_agency(db, user(db, "admin"), "pupr-kalbar", "", "dinas")
     with pytest.raises(admin.AgencyNotFound):
-        admin.edit_agency(db, user(db, "admin"), "nowhere", "X", "dinas")
+        organisation.edit_agency(db, user(db, "admin"), "nowhere", "X", "dinas")
 
 
 def test_move_agency_moves_its_whole_subtree(db):
     me = user(db, "admin")
-    admin.create_agency(db, me, "rsud-soedarso", "RSUD dr. Soedarso", "unit", "dinkes-kalbar")
-    admin.create_agency(db, me, "igd-soedarso", "IGD", "unit", "rsud-soedarso")
-    admin.move_agency(db, me, "dinkes-kalbar", "pemkot-pontianak")
+    organisation.create_agency(db, me, "rsud-soedarso", "RSUD dr. Soedarso", "unit", "dinkes-kalbar")
+    organisation.create_agency(db, me, "igd-soedarso", "IGD", "unit", "rsud-soedarso")
+    organisation.move_agency(db, me, "dinkes-kalbar", "pemkot-pontianak")
     assert agency(db, "dinkes-kalbar").path == "/pemkot-pontianak/dinkes-kalbar/"
     assert agency(db, "rsud-soedarso").path == "/pemkot-pontianak/dinkes-kalbar/rsud-soedarso/"
     assert agency(db, "igd-soedarso").path == "/pemkot-pontianak/dinkes-kalbar/rsud-soedarso/igd-soedarso/"
     assert agency(db, "pupr-kalbar").path == "/pemprov-kalbar/pupr-kalbar/"  # siblings stay
     with db.session() as s:  # the governor no longer heads Dinkes; the mayor's office does
         assert "dinkes-kalbar" not in policy.agency_codes_in_scope(s, user(db, "gubernur"))
-    admin.move_agency(db, me, "rsud-soedarso", None)
+    organisation.move_agency(db, me, "rsud-soedarso", None)
     assert agency(db, "igd-soedarso").path == "/rsud-soedarso/igd-soedarso/"
     assert agency(db, "rsud-soedarso").parent_id is None
 
@@ -256,7 +257,7 @@ def test_move_agency_moves_its_whole_subtree(db):
 @pytest.mark.parametrize("target", ["pemprov-kalbar", "dinkes-kalbar"])
 def test_an_agency_cannot_move_under_itself_or_below(db, target):
     with pytest.raises(admin.AdminError) as caught:
-        admin.move_agency(db, user(db, "admin"), "pemprov-kalbar", target)
+        organisation.move_agency(db, user(db, "admin"), "pemprov-kalbar", target)
     assert caught.value.fields == {"parent": "parent_in_subtree"}
     assert agency(db, "dinkes-kalbar").path == "/pemprov-kalbar/dinkes-kalbar/"
 
@@ -264,43 +265,43 @@ def test_an_agency_cannot_move_under_itself_or_below(db, target):
 def test_deactivate_agency_is_refused_while_it_has_users_children_or_tasks(db, process_engine):
     me = user(db, "admin")
     with pytest.raises(admin.AdminError) as caught:
-        admin.deactivate_agency(db, me, "pupr-kalbar")
+        organisation.deactivate_agency(db, me, "pupr-kalbar")
     assert caught.value.fields == {"": "agency_has_users"} and caught.value.details == {"count": 1}
     admin.deactivate_user(db, me, user(db, "pupr.penghubung").id)
     Case(db, process_engine).do("verify_complaint", {"decision": "disposisi", "lead_agency": "pupr-kalbar"})
     with pytest.raises(admin.AdminError) as caught:
-        admin.deactivate_agency(db, me, "pupr-kalbar")
+        organisation.deactivate_agency(db, me, "pupr-kalbar")
     assert caught.value.fields == {"": "agency_has_tasks"}
 
 
 def test_deactivate_and_reactivate_an_empty_agency(db):
     me = user(db, "admin")
-    admin.create_agency(db, me, "rsud-soedarso", "RSUD", "unit", "dinkes-kalbar")
-    admin.create_agency(db, me, "igd-soedarso", "IGD", "unit", "rsud-soedarso")
+    organisation.create_agency(db, me, "rsud-soedarso", "RSUD", "unit", "dinkes-kalbar")
+    organisation.create_agency(db, me, "igd-soedarso", "IGD", "unit", "rsud-soedarso")
     with pytest.raises(admin.AdminError) as caught:
-        admin.deactivate_agency(db, me, "rsud-soedarso")
+        organisation.deactivate_agency(db, me, "rsud-soedarso")
     assert caught.value.fields == {"": "agency_has_children"}
-    admin.deactivate_agency(db, me, "igd-soedarso")
-    admin.deactivate_agency(db, me, "rsud-soedarso")
+    organisation.deactivate_agency(db, me, "igd-soedarso")
+    organisation.deactivate_agency(db, me, "rsud-soedarso")
     assert not agency(db, "rsud-soedarso").active
     with pytest.raises(admin.AdminError) as caught:
-        admin.reactivate_agency(db, me, "igd-soedarso")
+        organisation.reactivate_agency(db, me, "igd-soedarso")
     assert caught.value.fields == {"": "parent_inactive"}
     with pytest.raises(admin.AdminError) as caught:  # nobody moves under a deactivated agency
-        admin.move_agency(db, me, "pupr-kalbar", "rsud-soedarso")
+        organisation.move_agency(db, me, "pupr-kalbar", "rsud-soedarso")
     assert caught.value.fields == {"parent": "unknown_parent"}
-    admin.reactivate_agency(db, me, "rsud-soedarso")
-    admin.reactivate_agency(db, me, "igd-soedarso")
+    organisation.reactivate_agency(db, me, "rsud-soedarso")
+    organisation.reactivate_agency(db, me, "igd-soedarso")
     assert agency(db, "igd-soedarso").active
 
 
 def test_a_user_of_a_deactivated_agency_is_not_reactivated(db):
     me = user(db, "admin")
     target = new_user(db, username="rsud.budi", agency_code="dinkes-kalbar")
-    admin.create_agency(db, me, "rsud-soedarso", "RSUD", "unit", "dinkes-kalbar")
+    organisation.create_agency(db, me, "rsud-soedarso", "RSUD", "unit", "dinkes-kalbar")
     admin.update_user(db, me, target.id, "Budi", "", "liaison", "rsud-soedarso")
     admin.deactivate_user(db, me, target.id)
-    admin.deactivate_agency(db, me, "rsud-soedarso")
+    organisation.deactivate_agency(db, me, "rsud-soedarso")
     with pytest.raises(admin.AdminError) as caught:
         admin.reactivate_user(db, me, target.id)
     assert caught.value.fields == {"": "agency_inactive"}
@@ -325,31 +326,31 @@ def test_agency_tree_lists_parents_before_children(db):
 
 def test_categories_create_edit_and_problems(db):
     me = user(db, "admin")
-    admin.create_category(db, me, "sosial", "Sosial", "Bansos, PKH")
-    admin.edit_category(db, me, "sosial", "Sosial dan Bansos", "")
+    organisation.create_category(db, me, "sosial", "Sosial", "Bansos, PKH")
+    organisation.edit_category(db, me, "sosial", "Sosial dan Bansos", "")
     with db.session() as s:
         category = s.scalars(select(Category).where(Category.code == "sosial")).one()
         assert (category.name, category.description, category.active) == ("Sosial dan Bansos", "", True)
     with pytest.raises(admin.AdminError) as caught:
-        admin.create_category(db, me, "kesehatan", "", "")
+        organisation.create_category(db, me, "kesehatan", "", "")
     assert caught.value.fields == {"code": "code_taken", "name": "required"}
     with pytest.raises(admin.AdminError) as caught:
-        admin.create_category(db, me, "sosial-bansos", "Sosial", "")
+        organisation.create_category(db, me, "sosial-bansos", "Sosial", "")
     assert caught.value.fields == {"code": "category_code_format"}
     with pytest.raises(admin.CategoryNotFound):
-        admin.edit_category(db, me, "nothing", "X", "")
+        organisation.edit_category(db, me, "nothing", "X", "")
 
 
 def test_a_deactivated_category_is_refused_for_new_complaints_only(db, process_engine):
     me = user(db, "admin")
     old = Case(db, process_engine, category="lingkungan")
-    admin.deactivate_category(db, me, "lingkungan")
+    organisation.deactivate_category(db, me, "lingkungan")
     with db.transaction() as s, pytest.raises(InvalidComplaint) as caught:
         file_complaint(s, process_engine, ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))
     assert caught.value.fields == {"category": "unknown category"}
     assert old.complaint.category_code == "lingkungan"
     with db.session() as s:
         assert {c.code: n for c, n in admin.categories_with_counts(s)}["lingkungan"] == 1
-    admin.reactivate_category(db, me, "lingkungan")
+    organisation.reactivate_category(db, me, "lingkungan")
     with db.transaction() as s:
         file_complaint(s, process_engine, ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))

@@ -10,6 +10,7 @@ from wtforms import SelectChoice, SelectField, StringField
 
 from webapp import services
 from workflows import administration as admin
+from workflows import organisation
 
 from webapp.views.admin import (KIND, _back, _rendered, _require_organisation_admin, bp,
                                 problem_text, show_problems)
@@ -58,7 +59,7 @@ def new_agency():
         form.parent.choices = _parent_choices(admin.agency_tree(s))
     if form.validate_on_submit():
         try:
-            agency = admin.create_agency(services.db(), current_user, form.code.data, form.name.data,
+            agency = organisation.create_agency(services.db(), current_user, form.code.data, form.name.data,
                                          form.kind.data, form.parent.data or None)
         except admin.AdminError as exc:
             show_problems(form, exc)
@@ -70,7 +71,7 @@ def new_agency():
 
 def _agency_page(code: str, form: AgencyForm | None = None, move: MoveAgencyForm | None = None):
     with services.db().session() as s:
-        agency = admin.agency_by_code(s, code)
+        agency = organisation.agency_by_code(s, code)
         nodes = admin.agency_tree(s)
         _ = agency.parent
     form = form or AgencyForm(data={"name": agency.name, "kind": agency.kind})
@@ -89,7 +90,7 @@ def edit_agency(code: str):
     form = AgencyForm()
     if form.validate_on_submit():
         try:
-            agency = admin.edit_agency(services.db(), current_user, code, form.name.data, form.kind.data)
+            agency = organisation.edit_agency(services.db(), current_user, code, form.name.data, form.kind.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
         else:
@@ -104,7 +105,7 @@ def move_agency(code: str):
     move = MoveAgencyForm(prefix="move")
     if move.validate_on_submit():
         try:
-            agency = admin.move_agency(services.db(), current_user, code, move.parent.data or None)
+            agency = organisation.move_agency(services.db(), current_user, code, move.parent.data or None)
         except admin.AdminError as exc:
             show_problems(move, exc)
         else:
@@ -116,7 +117,7 @@ def move_agency(code: str):
 @bp.post("/agencies/<code>/<any(deactivate, reactivate):action>")
 def set_agency_active(code: str, action: str):
     _require_organisation_admin()
-    command = admin.deactivate_agency if action == "deactivate" else admin.reactivate_agency
+    command = organisation.deactivate_agency if action == "deactivate" else organisation.reactivate_agency
     try:
         agency = command(services.db(), current_user, code)
     except admin.AdminError as exc:

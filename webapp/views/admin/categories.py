@@ -10,6 +10,7 @@ from wtforms import StringField, TextAreaField
 
 from webapp import services
 from workflows import administration as admin
+from workflows import organisation
 
 from webapp.views.admin import (_rendered, _require_organisation_admin, bp,
                                 show_problems)
@@ -38,7 +39,7 @@ def new_category():
     form = NewCategoryForm()
     if form.validate_on_submit():
         try:
-            category = admin.create_category(services.db(), current_user, form.code.data,
+            category = organisation.create_category(services.db(), current_user, form.code.data,
                                              form.name.data, form.description.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
@@ -52,11 +53,11 @@ def new_category():
 def edit_category(code: str):
     _require_organisation_admin()
     with services.db().session() as s:
-        category = admin.category_by_code(s, code)
+        category = organisation.category_by_code(s, code)
     form = CategoryForm(data={"name": category.name, "description": category.description})
     if form.validate_on_submit():
         try:
-            category = admin.edit_category(services.db(), current_user, code, form.name.data, form.description.data)
+            category = organisation.edit_category(services.db(), current_user, code, form.name.data, form.description.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
         else:
@@ -68,7 +69,7 @@ def edit_category(code: str):
 @bp.post("/categories/<code>/<any(deactivate, reactivate):action>")
 def set_category_active(code: str, action: str):
     _require_organisation_admin()
-    command = admin.deactivate_category if action == "deactivate" else admin.reactivate_category
+    command = organisation.deactivate_category if action == "deactivate" else organisation.reactivate_category
     category = command(services.db(), current_user, code)
     flash(_("%(name)s was deactivated. It is no longer offered to reporters.", name=category.name)
           if action == "deactivate" else _("%(name)s was reactivated.", name=category.name), "success")
