@@ -35,6 +35,7 @@ from workflows.models import Complaint, User  # noqa: E402
 from workflows.process import make_process_engine  # noqa: E402
 from workflows.routing import seed_lanes  # noqa: E402
 from workflows.script_functions import script_functions  # noqa: E402
+from workflows.sla import SlaBook, seed_defaults  # noqa: E402
 from workflows.task_lists import TaskFilter, task_page  # noqa: E402
 
 STEPS = [
@@ -64,6 +65,7 @@ def prepare(db: Database) -> None:
         seed_lanes(s)
         reference_data.seed_categories(s)
         reference_data.seed_demo_organisation(s)
+        seed_defaults(s)
     with db.transaction() as s:
         deploy(s, [ROOT / "bpmn"], deployed_by="bench")
 
@@ -98,7 +100,7 @@ def bare(n: int) -> tuple[float, float]:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(ROOT / "bpmn" / "complaint.bpmn")])
     spec, subs = parser.get_spec("complaint"), parser.get_subprocess_specs("complaint")
-    script_engine = make_script_engine(script_functions())
+    script_engine = make_script_engine({**script_functions(), **SlaBook(None).script_functions()})
     initial = {"complaint_id": 1, "category": "infrastruktur", "classification": "pengaduan", "channel": "web"}
 
     def start() -> BpmnWorkflow:

@@ -153,6 +153,21 @@ def preview(db: Database, engine: ProcessEngine, edit: SlaEdit, instance_ids: li
     return Preview(moves)
 
 
+CHUNK = 50  # cases re-armed per transaction
+
+
+def _rearm_one(db: Database, engine: ProcessEngine, instance_id: int, matches, at_start, actor: str,
+               change_id: int) -> int:
+    for _attempt in range(3):
+        try:
+            with db.transaction() as session:
+                return 1 if rearm.rearm(session, engine, instance_id, matches, at_start, actor,
+                                        f"sla_change:{change_id}") else 0
+        except ConcurrentUpdate:
+            continue  # someone acted on the case meanwhile: load it again
+    return 0
+
+
 def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id: int, batch: int | None = None,
                      after_id: int = 0, progress: Callable[[int, int], None] | None = None) -> tuple[int, int | None]:
     """Re-arm the running cases a saved change concerns, from case id `after_id` on.
@@ -168,18 +183,19 @@ def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id:
     book.reload()
     chosen = ids[:batch] if batch else ids
     moved = 0
-    for n, instance_id in enumerate(chosen, start=1):
-        for attempt in range(3):
-            try:
-                with db.transaction() as session:
-                    if rearm.rearm(session, engine, instance_id, concerns(key),
-                                   lambda start: book.script_functions(start), actor, f"sla_change:{change_id}"):
-                        moved += 1
-                break
-            except ConcurrentUpdate:
-                continue  # someone acted on the case meanwhile: load it again
+    matches = concerns(key)
+    at_start = book.script_functions  # the policy as saved, counted from each timer's own start
+    for first in range(0, len(chosen), CHUNK):
+        chunk = chosen[first:first + CHUNK]
+        try:  # a chunk of cases per transaction; one lost race redoes that chunk case by case
+            with db.transaction() as session:
+                moved += sum(1 for i in chunk if rearm.rearm(
+                    session, engine, i, matches, at_start, actor, f"sla_change:{change_id}"))
+        except ConcurrentUpdate:
+            for instance_id in chunk:
+                moved += _rearm_one(db, engine, instance_id, matches, at_start, actor, change_id)
         if progress:
-            progress(n, len(chosen))
+            progress(first + len(chunk), len(chosen))
     last = chosen[-1] if chosen and len(chosen) < len(ids) else None
     with db.transaction() as session:
         change = session.get(SlaChange, change_id)

@@ -28,20 +28,24 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
     next case), and the save checks the version, so a timer fires exactly once however many
     workers run; a worker killed mid-way leaves each case either done or untouched.
     """
-    fired, tried = 0, set()
+    fired, passed_over = 0, set()  # cases that failed or had nothing to fire yet: not again this round
     for _ in range(limit):
+        instance_id = None
         try:
             with db.transaction() as session:
-                instance_id = engine.claim_due_instance(session, skip=tried)
+                instance_id = engine.claim_due_instance(session, skip=passed_over)
                 if instance_id is None:
                     break
-                tried.add(instance_id)
                 if engine.fire_timers(session, instance_id):
                     fired += 1
+                else:
+                    passed_over.add(instance_id)
         except ConcurrentUpdate:
-            log.info("a case changed while its timers ran; it is retried next round")
+            log.info("case %s changed while its timers ran; it is retried next round", instance_id)
+            passed_over.add(instance_id)
         except EngineError:
-            log.exception("timers of a case failed; nothing of it was saved")
+            log.exception("timers of case %s failed; nothing of it was saved", instance_id)
+            passed_over.add(instance_id)
     return fired
 
 
