@@ -94,15 +94,29 @@ def _query(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) 
     return query
 
 
+def _count(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) -> int:
+    if f.category or f.status or f.text:
+        query = _query(session, user, tab, f, at)
+        return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    # no filter on the complaint: count the task index alone, without the joins
+    query = select(func.count()).select_from(HumanTask).where(HumanTask.state == "ready", _scope(session, user, tab))
+    if f.agency:
+        query = query.where(HumanTask.agency_code == f.agency)
+    if f.overdue:
+        query = query.where(HumanTask.due_at < at)
+    return session.scalar(query) or 0
+
+
 def task_page(session: Session, user: User, tab: str, f: TaskFilter) -> Page:
     """One page of a tab, sorted by due date (soonest first, undated last) or by age."""
     at = now()
     query = _query(session, user, tab, f, at)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = _count(session, user, tab, f, at)
     if f.sort == "age":
         query = query.order_by(HumanTask.created_at, HumanTask.id)
     else:
-        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        # NULLS LAST matches the index's own order on PostgreSQL, so LIMIT reads only a page
+        query = query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
     page = max(1, f.page)
     rows = session.execute(query.limit(f.per_page).offset((page - 1) * f.per_page)).all()
     return Page([TaskRow(*r) for r in rows], total or 0, page, f.per_page)
@@ -111,11 +125,7 @@ def task_page(session: Session, user: User, tab: str, f: TaskFilter) -> Page:
 def tab_counts(session: Session, user: User) -> dict[str, int]:
     """How many open tasks each tab holds (unfiltered)."""
     at = now()
-    return {
-        tab: session.scalar(select(func.count()).select_from(
-            _query(session, user, tab, TaskFilter(), at).order_by(None).subquery())) or 0
-        for tab in tabs_for(user)
-    }
+    return {tab: _count(session, user, tab, TaskFilter(), at) for tab in tabs_for(user)}
 
 
 def sla_colour(due_at: datetime | None, created_at: datetime, at: datetime | None = None,
