@@ -319,7 +319,7 @@ def test_engine_messages_are_shown_in_the_users_words(client, auth, db, process_
 
 def _add_number_field(db) -> None:
     with db.transaction() as s:
-        pv = s.scalars(select(ProcessVersion)).one()
+        pv = s.scalars(select(ProcessVersion).where(ProcessVersion.process_id == "complaint")).one()
         forms = dict(pv.forms)
         verify = dict(forms["verify.json"])
         verify["properties"] = {**verify["properties"],
