@@ -1,6 +1,8 @@
 """A small driver for process tests: file a complaint, act on its tasks, read what users see."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from engine import serialization
@@ -65,7 +67,8 @@ class Case:
             pv = instance.process_version
             again = serialization.load_state(
                 serialization.dump_state(workflow), pv.id, lambda: pv.spec_json, self.engine.script_engine)
-            assert serialization.dump_state(again) == saved
+            # same content (key order inside task data may differ after a call activity)
+            assert json.loads(serialization.dump_state(again)) == json.loads(saved)
             ready_rows = {t.id for t in s.scalars(select(HumanTask).where(
                 HumanTask.process_instance_id == self.instance_id, HumanTask.state == "ready"))}
         from SpiffWorkflow.util.task import TaskState

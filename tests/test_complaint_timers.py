@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
@@ -403,7 +404,7 @@ def test_an_sla_change_affects_timers_armed_afterwards_only(db, process_engine, 
 def test_deadline_boundary_events_carry_the_deadline_property(case):
     workflow = _workflow(case)
     boundary = {ts.bpmn_id: ts for ts in workflow.spec.task_specs.values()
-                if type(ts).__name__ == "BoundaryEvent"}
+                if type(ts).__name__ == "BoundaryEvent" and isinstance(ts.event_definition, TimerEventDefinition)}
     marked = {name for name, ts in boundary.items()
               if ts.extensions.get("properties", {}).get("deadline") == "true"}
     assert marked == {name for name in boundary if name.endswith("_deadline")}

@@ -23,8 +23,8 @@ def versions(db, process_id):
 
 def test_same_content_twice_makes_no_new_version(db):
     with db.transaction() as s:
-        [result] = deploy(s, [BPMN_DIR], deployed_by="perancang")
-    assert (result.process_id, result.version, result.created) == ("complaint", 1, False)
+        results = deploy(s, [BPMN_DIR], deployed_by="perancang")
+    assert {(r.process_id, r.version, r.created) for r in results} == {("complaint", 1, False), ("coordination", 1, False)}
     assert versions(db, "complaint") == [1]
 
 
@@ -36,8 +36,9 @@ def test_changed_form_makes_a_new_version(db, tmp_path):
     schema["description"] = "Diubah oleh perancang"
     form.write_text(json.dumps(schema))
     with db.transaction() as s:
-        [result] = deploy(s, [copy], deployed_by="perancang")
-    assert (result.version, result.created) == (2, True)
+        results = {r.process_id: r for r in deploy(s, [copy], deployed_by="perancang")}
+    assert (results["complaint"].version, results["complaint"].created) == (2, True)
+    assert results["coordination"].created is False  # it does not use verify.json
     with db.session() as s:
         newest = latest_version(s, "complaint")
         assert newest.deployed_by == "perancang"
@@ -108,4 +109,4 @@ def test_no_diagrams_found(db, tmp_path):
     with pytest.raises(InvalidDiagram, match="no .bpmn"), db.transaction() as s:
         deploy(s, [tmp_path], deployed_by="x")
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 2  # complaint + coordination

@@ -187,7 +187,7 @@ def test_diagram_is_the_case_own_process_version(client, auth, db, process_engin
     diagram = copy / "complaint.bpmn"
     diagram.write_text(diagram.read_text().replace('name="Verifikasi laporan"', 'name="Verifikasi laporan (v2)"'))
     with db.transaction() as s:
-        [deployed] = deploy(s, [copy], deployed_by="perancang")
+        deployed = {r.process_id: r for r in deploy(s, [copy], deployed_by="perancang")}["complaint"]
     assert deployed.version == 2
     new = dinkes_case(db, process_engine)
     auth.login("dinkes.penghubung")

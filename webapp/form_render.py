@@ -43,7 +43,7 @@ class Field:
 
     name: str
     label: str
-    widget: str  # text|textarea|number|date|email|select|radio|checkbox|checkboxes|agency
+    widget: str  # text|textarea|number|date|email|select|radio|checkbox|checkboxes|agency|agencies
     required: bool = False
     help: str | None = None
     options: list[Option] = field(default_factory=list)
@@ -90,7 +90,7 @@ def widget_for(prop: Mapping, ui: Mapping | None = None) -> str:
     requested = ui.get("ui:widget")
     kind = _type(prop)
     if kind == "array":
-        return "checkboxes"
+        return "agencies" if (prop.get("items") or {}).get("format") == AGENCY_FORMAT else "checkboxes"
     if kind == "boolean":
         return "checkbox"
     options = choices(prop, ui)
@@ -151,7 +151,7 @@ def _initial(prop: Mapping, widget: str) -> Any:
     default = prop.get("default")
     if widget == "checkbox":
         return bool(default)
-    if widget == "checkboxes":
+    if widget in ("checkboxes", "agencies"):
         return [str(v) for v in default] if isinstance(default, list) else []
     return "" if default is None else str(default)
 
@@ -159,7 +159,7 @@ def _initial(prop: Mapping, widget: str) -> Any:
 def _submitted(values: Any, name: str, widget: str) -> Any:
     if widget == "checkbox":
         return name in values
-    if widget == "checkboxes":
+    if widget in ("checkboxes", "agencies"):
         return values.getlist(name) if hasattr(values, "getlist") else list(values.get(name) or [])
     return values.get(name) or ""
 
@@ -204,7 +204,7 @@ def build_fields(
             required=name in required,
             help=ui.get("ui:help") or prop.get("description"),
             options=[Option(str(v), t) for v, t in choices(enum_source, ui) or []],
-            groups=(agencies or []) if widget == "agency" else [],
+            groups=(agencies or []) if widget in ("agency", "agencies") else [],
             value=_initial(prop, widget) if values is None else _submitted(values, name, widget),
             error=errors.get(name),
             attrs=_attrs(prop, ui, widget),
@@ -254,6 +254,13 @@ def parse_submission(
         widget = widget_for(prop, ui)
         if widget == "checkbox":
             data[name] = name in form
+            continue
+        if widget == "agencies":
+            picked = [v for v in form.getlist(name) if v]
+            if agency_codes is not None and set(picked) - agency_codes:
+                errors[name] = _("Choose one of the options.")
+            elif picked:
+                data[name] = picked
             continue
         if widget == "checkboxes":
             options = choices(prop.get("items") or {}, ui)

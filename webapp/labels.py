@@ -42,6 +42,8 @@ EVENT = {
     "status_changed": _l("Status changed"),
     "lead_agency_changed": _l("Lead agency changed"),
     "timer_fired": _l("Deadline passed"),
+    "timers_rearmed": _l("Deadlines moved after an SLA change"),
+    "message_received": _l("Coordination step"),
     "completed": _l("Case closed"),
 }
 

@@ -8,6 +8,7 @@ from engine.db import Database
 from engine.models import ProcessInstance
 from engine.projection import VariableProjection
 from engine.runtime import ProcessEngine
+from workflows.coordination import CoordinationHooks
 from workflows.models import Complaint
 from workflows.notifications import Notifier
 from workflows.routing import LaneRouter
@@ -42,12 +43,14 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
             router = LaneRouter.from_database(session)
             sla_book._load(session)
     on_change = [notifier.status_changed] if notifier else []
+    coordination = CoordinationHooks(notifier.public_url if notifier else "")
     engine = ProcessEngine(
         functions={**script_functions(), **sla_book.script_functions()},
         router=router,
-        save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change)],
+        save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change), coordination.saved],
         task_hooks=[notifier.tasks_created] if notifier else [],
         timer_hooks=[notifier.timer_fired] if notifier else [],
+        completion_hooks=[coordination.completed],
     )
     engine.sla_book = sla_book  # the SLA admin pages reload it after a change
     return engine

@@ -17,6 +17,7 @@ from werkzeug.routing import BuildError
 from engine.models import ProcessInstance, ProcessVersion
 from webapp import labels, services
 from webapp.views.case_timeline import timeline_entries
+from webapp.views.coordination import coordination_section
 from workflows import commands, policy
 from workflows.cases import CaseSearch, case_view, search_cases, visible_complaint
 from workflows.models import Agency, Attachment, Category, User
@@ -70,6 +71,7 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
         note_error=note_error, note_body=note_body,
         sla_history=sla_history(session, services.process_engine().sla_book.current_calendar(),
                                 case.complaint.process_instance_id),
+        coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
     )
     return page, status
 

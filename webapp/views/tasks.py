@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from webapp import form_render, labels, services
+from webapp.views.coordination import task_question
 from workflows import commands, policy, roles, task_lists
 from workflows.models import Agency, Attachment, Category, User
 
@@ -217,7 +218,8 @@ def _task_context(user: User, task_id: str) -> dict:
         ui_schema = engine.forms_of(instance.process_version).get(task.ui_form) if task.ui_form else None
         ready = task.state == "ready"
         wants_agencies = schema and any(
-            (p or {}).get("format") == form_render.AGENCY_FORMAT for p in (schema.get("properties") or {}).values())
+            form_render.AGENCY_FORMAT in ((p or {}).get("format"), ((p or {}).get("items") or {}).get("format"))
+            for p in (schema.get("properties") or {}).values())
         groups = form_render.agency_groups(s) if wants_agencies else []
         can_assign = ready and policy.can_assign(s, user, task)
         agency = s.scalars(select(Agency).where(Agency.code == task.agency_code)).first() if task.agency_code else None
@@ -236,6 +238,7 @@ def _task_context(user: User, task_id: str) -> dict:
             "agencies": groups,
             "agency_codes": {o.value for g in groups for o in g.options},
             "names": _full_names(s, [task.assignee, task.completed_by]),
+            "coordination_question": task_question(s, task),
         }
 
 

@@ -1,0 +1,141 @@
+"""Coordination in a real browser: Dinas PUPR asks Dinas Kesehatan and Kubu Raya, adds Pontianak, answers.
+
+Needs coordination wired into bpmn/complaint.bpmn (follow_up's third decision `koordinasi` ->
+request_coordination -> ... -> consolidate_coordination, see bpmn/coordination.bpmn) and the
+`coordination` blueprint registered in webapp/views/__init__.py. Until both are done this test
+fails on purpose, saying which is missing: it must not pass or skip silently.
+"""
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import login, logout, shot
+
+TITLE = "Jalan berlubang besar di Jl. Arteri Supadio"  # a demo complaint waiting for verification
+QUESTION = "Apakah ruas Jl. Arteri Supadio jalan provinsi atau kabupaten? Mohon data perbaikan terakhir."
+COMPLAINT_BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "complaint.bpmn"
+
+
+def _require_wiring(base: str) -> None:
+    if 'id="request_coordination"' not in COMPLAINT_BPMN.read_text(encoding="utf-8"):
+        pytest.fail("bpmn/complaint.bpmn has no request_coordination yet: wire coordination into follow_up "
+                    "(the report of helper J has the XML)")
+    try:
+        urllib.request.urlopen(f"{base}/cases/1/coordination/messages")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            pytest.fail("the coordination blueprint is not registered (webapp/views/__init__.py)")
+
+
+def requests_shown(page) -> dict[str, str]:
+    rows = page.locator("[data-testid=coordination] [data-testid=request]")
+    return {rows.nth(i).get_attribute("data-agency"): rows.nth(i).get_attribute("data-status")
+            for i in range(rows.count())}
+
+
+def complete_from_case(page, task_name: str) -> None:
+    page.locator("[data-testid=current-tasks]").get_by_role("link", name=task_name).click()
+    page.wait_for_url(re.compile(r"/tasks/[0-9a-f-]+$"))
+
+
+def test_pupr_coordinates_and_answers(page, live_server):
+    base = live_server
+    _require_wiring(base)
+
+    # -- the verifier sends the complaint to Dinas PUPR
+    login(page, base, "verifikator")
+    page.goto(f"{base}/tasks/?tab=team&q={TITLE.replace(' ', '+')}")
+    page.locator("[data-testid=task-row]").first.get_by_role("link", name=re.compile("Jalan berlubang")).click()
+    page.get_by_label("Disposisikan ke instansi").check()
+    page.select_option("#field-lead_agency", "pupr-kalbar")
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    case_url = page.url.split("#")[0]
+    logout(page, base)
+
+    # -- PUPR decides to ask other agencies, and asks Dinkes (required) and Kubu Raya
+    login(page, base, "pupr.penghubung")
+    page.goto(case_url)
+    complete_from_case(page, "Tindak lanjuti laporan")
+    page.get_by_label("Minta koordinasi instansi lain").check()
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    page.click("[data-testid=ask-agencies]")
+    page.check("#coordination_agencies-dinkes-kalbar")
+    page.check("#coordination_agencies-pemkab-kuburaya")
+    page.check("#required_agencies-dinkes-kalbar")
+    page.fill("#coordination-question", QUESTION)
+    shot(page, "coordination-01-request-form")
+    page.click("[data-testid=send-request]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert requests_shown(page) == {"dinkes-kalbar": "waiting", "pemkab-kuburaya": "waiting"}
+    assert page.locator("[data-testid=stop-waiting]").is_disabled()
+    assert "Proses" in page.locator("[data-testid=status]").first.inner_text()
+    shot(page, "coordination-02-lead-waiting")
+    logout(page, base)
+
+    # -- Dinas Kesehatan reads the question and says it is not theirs, suggesting Pontianak
+    login(page, base, "dinkes.penghubung")
+    page.goto(case_url)
+    assert QUESTION in page.locator("[data-testid=question-for-you]").inner_text()
+    page.click("[data-testid=answer-link]")
+    page.wait_for_url(re.compile(r"/tasks/[0-9a-f-]+$"))
+    page.get_by_label("Bukan wewenang kami").check()
+    page.fill("#field-reason", "Jalan bukan urusan kesehatan.")
+    page.select_option("#field-suggested_agency", "pemkot-pontianak")
+    shot(page, "coordination-03-reply-form")
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    logout(page, base)
+
+    # -- Kubu Raya writes in the thread, mentioning PUPR
+    login(page, base, "kuburaya.penghubung")
+    page.goto(case_url)
+    page.fill("#coordination-body", "Ruas itu jalan provinsi; data perbaikan kami kirim besok.")
+    page.check("#mention-pupr-kalbar")
+    page.click("[data-testid=send-message]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert page.locator("[data-testid=coordination] [data-testid=message]").count() == 1
+    logout(page, base)
+
+    # -- PUPR asks the suggested agency too
+    login(page, base, "pupr.penghubung")
+    page.goto(case_url)
+    page.click("[data-testid=add-suggested]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert requests_shown(page)["pemkot-pontianak"] == "waiting"
+    logout(page, base)
+
+    # -- Pontianak answers
+    login(page, base, "pontianak.penghubung")
+    page.goto(case_url)
+    page.click("[data-testid=answer-link]")
+    page.get_by_label("Kirim jawaban").check()
+    page.fill("#field-answer", "Pemkot menambal lubang di sisi kota pekan ini.")
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    logout(page, base)
+
+    # -- PUPR stops waiting for Kubu Raya and sends the combined answer
+    login(page, base, "pupr.penghubung")
+    page.goto(case_url)
+    assert page.locator("[data-testid=stop-waiting]").is_enabled()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=stop-waiting]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert requests_shown(page) == {"dinkes-kalbar": "not_ours", "pemkab-kuburaya": "cancelled",
+                                    "pemkot-pontianak": "answered"}
+    shot(page, "coordination-04-lead-after-stop")
+    complete_from_case(page, "Susun jawaban gabungan")
+    page.get_by_label("Kirim jawaban gabungan ke pelapor").check()
+    page.fill("#field-answer", "Lubang ditambal Pemkot Pontianak pekan ini; PUPR memperbaiki ruas provinsi bulan depan.")
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert "Proses" in page.locator("[data-testid=status]").first.inner_text()
+    assert "Lubang ditambal Pemkot Pontianak" in page.locator("[data-testid=timeline]").inner_text()
+    shot(page, "coordination-05-answered")

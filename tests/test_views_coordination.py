@@ -1,0 +1,260 @@
+"""The coordination section of the case page and its forms (webapp/views/coordination.py)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.casework import Case
+from tests.test_coordination import DINKES, DISDIK, KUBURAYA, PONTIANAK, PUPR, QUESTION, HostCase, request_coordination
+from tests.test_coordination import clock, engine, host  # noqa: F401  (fixtures shared with the domain tests)
+from workflows.models import Complaint, OutboxMessage
+
+
+@pytest.fixture(autouse=True)
+def coordination_views(app):
+    if "coordination" not in app.blueprints:
+        from webapp.views import coordination
+
+        app.register_blueprint(coordination.bp)
+    return app
+
+
+@pytest.fixture
+def case(db, engine, host, clock):
+    return request_coordination(HostCase(db, engine))
+
+
+def page(client, case, status=200) -> str:
+    response = client.get(f"/cases/{case.complaint_id}")
+    assert response.status_code == status
+    return response.get_data(as_text=True)
+
+
+def section(html: str) -> str:
+    match = re.search(r'<section[^>]*data-testid="coordination".*?</section>', html, re.DOTALL)
+    assert match, "no coordination section on the page"
+    return match.group(0)
+
+
+def requests_shown(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-testid="request" data-agency="([^"]+)" data-status="([^"]+)"', html))
+
+
+def url(case, action: str) -> str:
+    return f"/cases/{case.complaint_id}/coordination/{action}"
+
+
+def flashed(client) -> list[str]:
+    """The categories of the messages waiting to be flashed (their words get translated)."""
+    with client.session_transaction() as flask_session:
+        return [category for category, _message in flask_session.pop("_flashes", [])]
+
+
+def redirected_to_section(response, case) -> None:
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/cases/{case.complaint_id}#coordination")
+
+
+def test_the_lead_sees_requests_by_round_and_cannot_stop_yet(client, auth, case):
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert requests_shown(html) == {DINKES: "waiting", KUBURAYA: "waiting"}
+    assert 'data-round="1"' in html and QUESTION in html
+    assert html.count('data-testid="required"') == 1
+    assert re.search(r'data-testid="stop-waiting"[^>]*disabled', html, re.DOTALL)
+    assert 'data-testid="stop-help"' in html and "Dinas Kesehatan" in html
+    assert 'data-testid="add-agencies-toggle"' in html and 'data-testid="add-form"' in html
+    assert re.search(r'data-testid="request-due">\d', html)  # the reply task's deadline
+    assert 'data-testid="message-form"' in html
+
+
+def test_an_asked_agency_sees_its_question_but_not_the_leads_buttons(client, auth, case):
+    auth.login("dinkes.penghubung")
+    html = section(page(client, case))
+    callout = re.search(r'data-testid="question-for-you".*?</div>\s*</div>', html, re.DOTALL).group(0)
+    assert QUESTION in callout and 'data-testid="answer-link"' in callout
+    assert case.task("coordination_reply", DINKES).id in callout
+    assert "stop-waiting" not in html and "add-agencies-toggle" not in html
+    assert 'data-testid="message-form"' in html  # involved agencies write in the thread
+
+
+def test_an_anonymous_reporter_stays_hidden_from_the_asked_agency(client, auth, case):
+    auth.login("kuburaya.penghubung")
+    html = page(client, case)
+    assert 'data-testid="identity-hidden"' in html and "Budi Santoso" not in html
+
+
+def test_uninvolved_officers_get_404_everywhere(client, auth, case):
+    auth.login("disdik.penghubung")
+    page(client, case, 404)
+    for action in ("request", "agencies", "messages"):
+        assert client.get(url(case, action)).status_code == 404
+    for action, data in (("agencies", {"agencies": DISDIK, "question": "?"}), ("stop", {}),
+                         ("messages", {"body": "Halo"}), ("request", {}), ("agencies/suggested", {"request_id": 1})):
+        assert client.post(url(case, action), data=data).status_code == 404
+
+
+def test_an_asked_agency_may_not_steer(client, auth, case):
+    auth.login("dinkes.penghubung")
+    assert client.post(url(case, "stop")).status_code == 403
+    assert client.post(url(case, "agencies"), data={"agencies": DISDIK, "question": "?"}).status_code == 403
+    assert client.get(url(case, "agencies")).status_code == 403
+    assert requests_shown(section(page(client, case))) == {DINKES: "waiting", KUBURAYA: "waiting"}
+
+
+def test_a_case_without_coordination_has_no_section(client, auth, db, process_engine):
+    case = Case(db, process_engine)
+    auth.login("admin")
+    html = client.get(f"/cases/{case.complaint_id}").get_data(as_text=True)
+    assert 'data-testid="case-summary"' in html or 'data-testid="tracking-id"' in html
+    assert 'data-testid="coordination"' not in html
+
+
+def test_adding_agencies_with_mistakes_keeps_what_was_typed(client, auth, case):
+    auth.login("pupr.penghubung")
+    response = client.post(url(case, "agencies"), data={"agencies": PONTIANAK, "question": "  "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-testid="error-question"' in html
+    assert f'value="{PONTIANAK}" id="agencies-{PONTIANAK}" checked' in html
+    response = client.post(url(case, "agencies"), data={"question": "Mohon data."})
+    assert response.status_code == 422 and 'data-testid="error-agencies"' in response.get_data(as_text=True)
+    assert requests_shown(section(page(client, case))) == {DINKES: "waiting", KUBURAYA: "waiting"}
+
+
+def test_adding_agencies_once_per_round(client, auth, case):
+    auth.login("pupr.penghubung")
+    form = client.get(url(case, "agencies")).get_data(as_text=True)
+    assert QUESTION in form and f'value="{DINKES}"' not in form and f'value="{PUPR}"' not in form
+    response = client.post(url(case, "agencies"), data={
+        "agencies": [PONTIANAK, DISDIK], "question": "Mohon data saluran.", "required": "1"})
+    redirected_to_section(response, case)
+    html = section(page(client, case))
+    assert requests_shown(html) == {DINKES: "waiting", KUBURAYA: "waiting", PONTIANAK: "waiting", DISDIK: "waiting"}
+    assert html.count('data-testid="required"') == 3
+    assert html.count('data-testid="own-question"') == 2 and "Mohon data saluran." in html
+    assert "add-agencies-toggle" not in html  # the round's add_agencies event has fired
+    response = client.post(url(case, "agencies"), data={"agencies": ["inspektorat-kalbar"], "question": "?"})
+    redirected_to_section(response, case)
+    assert flashed(client) == ["warning"]
+    assert "inspektorat-kalbar" not in case.requests()
+
+
+def test_asking_the_suggested_agency_from_a_not_ours_reply(client, auth, case):
+    case.do("dinkes.penghubung", "coordination_reply", {
+        "decision": "bukan_wewenang", "reason": "Bukan urusan kesehatan.", "suggested_agency": PONTIANAK},
+        agency=DINKES)
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert "Bukan urusan kesehatan." in html and 'data-testid="suggested"' in html
+    request_id = re.search(r'name="request_id" value="(\d+)"', html).group(1)
+    redirected_to_section(client.post(url(case, "agencies/suggested"), data={"request_id": request_id}), case)
+    shown = requests_shown(section(page(client, case)))
+    assert shown == {DINKES: "not_ours", KUBURAYA: "waiting", PONTIANAK: "waiting"}
+    assert case.requests()[PONTIANAK].required  # like the agency it replaces
+    assert ("coordination_reply", "liaison", PONTIANAK) in case.ready_elements()
+
+
+def test_stop_waiting_is_refused_until_the_required_answers_are_in(client, auth, case):
+    auth.login("pupr.penghubung")
+    redirected_to_section(client.post(url(case, "stop")), case)
+    assert flashed(client) == ["warning"]
+    assert requests_shown(section(page(client, case)))[KUBURAYA] == "waiting"
+    case.do("dinkes.penghubung", "coordination_reply", {"decision": "jawab", "answer": "Data terlampir."},
+            agency=DINKES)
+    html = section(page(client, case))
+    assert not re.search(r'data-testid="stop-waiting"[^>]*disabled', html, re.DOTALL)
+    assert "Data terlampir." in html
+    redirected_to_section(client.post(url(case, "stop")), case)
+    assert flashed(client) == ["success"]
+    html = page(client, case)
+    assert requests_shown(section(html)) == {DINKES: "answered", KUBURAYA: "cancelled"}
+    assert "stop-waiting" not in section(html)
+    assert [t.element_id for t in case.ready()] == ["consolidate_coordination"]
+
+
+def test_the_thread_with_mentions(client, auth, db, case):
+    auth.login("kuburaya.penghubung")
+    response = client.post(url(case, "messages"), data={
+        "body": "Saluran itu aset kabupaten sejak 2021.", "mentions": [PUPR]})
+    redirected_to_section(response, case)
+    auth.logout()
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert "Saluran itu aset kabupaten sejak 2021." in html
+    assert 'data-testid="message-count">1<' in html and 'data-testid="mention"' in html
+    with db.session() as s:
+        mentioned = s.scalars(select(OutboxMessage.recipient).where(
+            OutboxMessage.dedupe_key.startswith("coordination-mention:"))).all()
+    assert mentioned == ["pupr.penghubung@tindak.example.org"]
+    # mistakes come back with what was typed
+    response = client.post(url(case, "messages"), data={"body": "   ", "mentions": [DINKES]})
+    assert response.status_code == 422 and 'data-testid="error-body"' in response.get_data(as_text=True)
+    response = client.post(url(case, "messages"), data={"body": "Lihat Disdik.", "mentions": [DISDIK]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="error-mentions"' in html and "Lihat Disdik." in html
+
+
+def test_the_lead_asks_through_the_section_form(client, auth, db, engine, host, clock):
+    case = HostCase(db, engine)
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert 'data-testid="ask-callout"' in html
+    form = client.get(url(case, "request")).get_data(as_text=True)
+    assert f'name="coordination_agencies" value="{DINKES}"' in form
+    assert f'value="{PUPR}"' not in form  # the lead does not ask itself
+    response = client.post(url(case, "request"), data={
+        "coordination_agencies": [DINKES], "required_agencies": [KUBURAYA], "question": QUESTION})
+    assert response.status_code == 422
+    assert 'data-testid="error-required_agencies"' in response.get_data(as_text=True)
+    response = client.post(url(case, "request"), data={
+        "coordination_agencies": [DINKES, KUBURAYA], "required_agencies": [KUBURAYA], "question": QUESTION})
+    redirected_to_section(response, case)
+    assert requests_shown(section(page(client, case))) == {DINKES: "waiting", KUBURAYA: "waiting"}
+    assert case.requests()[KUBURAYA].required and not case.requests()[DINKES].required
+    # the request is done: the form now only says so
+    response = client.get(url(case, "request"), follow_redirects=True)
+    assert 'data-testid="coordination"' in response.get_data(as_text=True)
+
+
+def test_only_the_lead_may_ask(client, auth, db, engine, host, clock):
+    case = HostCase(db, engine)
+    auth.login("dinkes.admin")  # cannot even see the case yet
+    assert client.get(url(case, "request")).status_code == 404
+    auth.logout()
+    auth.login("gubernur")  # sees the case (PUPR is below the province), but asking is the liaison's task
+    flashed(client)  # the welcome
+    redirected_to_section(client.get(url(case, "request")), case)
+    assert flashed(client) == ["warning"]
+    assert case.requests() == {}
+
+
+def test_the_reporter_never_sees_coordination(client, auth, db, case):
+    case.do("dinkes.penghubung", "coordination_reply", {"decision": "jawab", "answer": "JAWABAN-INTERNAL-DINKES"},
+            agency=DINKES)
+    auth.login("pupr.penghubung")
+    client.post(url(case, "messages"), data={"body": "PESAN-INTERNAL-THREAD"})
+    client.post(url(case, "stop"))
+    case.do("pupr.penghubung", "consolidate_coordination", {
+        "decision": "jawab", "answer": "JAWABAN-GABUNGAN untuk pelapor."})
+    auth.logout()
+    with db.session() as s:
+        tracking_id = s.get(Complaint, case.complaint_id).tracking_id
+    html = client.get(f"/lacak/{tracking_id}?kode={case.secret}").get_data(as_text=True)
+    assert "JAWABAN-GABUNGAN untuk pelapor." in html
+    for secret in (QUESTION, "JAWABAN-INTERNAL-DINKES", "PESAN-INTERNAL-THREAD", 'data-testid="coordination"'):
+        assert secret not in html
+    listing = client.get("/laporan").get_data(as_text=True)
+    assert QUESTION not in listing and "PESAN-INTERNAL-THREAD" not in listing
+
+
+def test_the_task_page_can_show_the_question(db, case):
+    from webapp.views.coordination import task_question
+
+    with db.session() as s:
+        question = task_question(s, case.task("coordination_reply", KUBURAYA))
+        assert (question.request.question, question.request.required) == (QUESTION, False)
+        assert question.lead.startswith("Dinas Pekerjaan Umum")
+        assert task_question(s, case.task("coordination_reply", DINKES)).request.required
