@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from engine.clock import set_clock
 from engine.db import Base, Database
 from engine.deploy import deploy
 from engine.serialization import forget_cached_specs
@@ -89,6 +91,32 @@ def db(request, tmp_path) -> Database:
     yield database
     database.dispose()
     forget_cached_specs()
+
+
+class FrozenClock:
+    """The engine's clock (SpiffWorkflow's timers included), standing still until a test moves it."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def at(self, moment) -> "FrozenClock":
+        self.now = moment
+        return self
+
+
+# Monday 6 April 2026, 09:00 WIB: an ordinary working week
+MONDAY = datetime(2026, 4, 6, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock():
+    """Time frozen at MONDAY; `clock.at(moment)` moves it. Restored afterwards."""
+    current = FrozenClock(MONDAY)
+    set_clock(lambda: current.now)
+    try:
+        yield current
+    finally:
+        set_clock(None)
 
 
 @pytest.fixture

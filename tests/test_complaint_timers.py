@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+
+from tests.conftest import MONDAY, FrozenClock
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine.clock import set_clock
 from engine.models import HumanTask
 from tests.casework import Case
 from workflows.calendar import JAKARTA
@@ -27,29 +28,10 @@ AGENCY = "dinkes-kalbar"
 DISPOSE = {"decision": "disposisi", "lead_agency": AGENCY}
 ANSWER = {"decision": "jawab", "answer": "Lampu sudah diganti."}
 SECOND = timedelta(seconds=1)
-# Monday 6 April 2026, 09:00 WIB: an ordinary working week
-MONDAY = datetime(2026, 4, 6, 9, 0, tzinfo=JAKARTA).astimezone(timezone.utc)
 
 
-class Clock:
-    """The engine's clock, standing still until a test moves it."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def at(self, moment: datetime) -> "Clock":
-        self.now = moment
-        return self
 
 
-@pytest.fixture
-def clock():
-    current = Clock(MONDAY)
-    set_clock(lambda: current.now)
-    try:
-        yield current
-    finally:
-        set_clock(None)
 
 
 @pytest.fixture
@@ -57,7 +39,7 @@ def case(db, process_engine, clock):
     return Case(db, process_engine)
 
 
-def tick(case: Case, clock: Clock, moment: datetime) -> int:
+def tick(case: Case, clock: FrozenClock, moment: datetime) -> int:
     """Move time to `moment` and run the worker's timer round; check the case's saved state.
 
     Returns what the worker returns: how many cases had a timer fire.
@@ -261,7 +243,7 @@ def test_archiving_closes_an_open_verification_escalation(case, clock):
 # -- the 60-day completion limit ----------------------------------------------------------------
 
 
-def reach_the_completion_limit(case: Case, clock: Clock) -> datetime:
+def reach_the_completion_limit(case: Case, clock: FrozenClock) -> datetime:
     """Dispose at MONDAY, let the agency sit on it until the 60-day limit passes."""
     case.do("verify_complaint", DISPOSE, "verifikator")
     limit = sla(case, "due", "completion", MONDAY)

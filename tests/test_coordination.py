@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import serialization
-from engine.clock import set_clock
 from engine.deploy import deploy
 from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
-from tests.conftest import BPMN_DIR, DATA
+from tests.conftest import BPMN_DIR, DATA, MONDAY, FrozenClock
 from workflows import commands, coordination, policy, roles
-from workflows.calendar import JAKARTA
 from workflows.cases import CaseNotFound, visible_complaint
 from workflows.complaints import hash_secret, new_tracking_id
 from workflows.coordination import CoordinationRefused, CoordinationRequest
@@ -38,23 +36,10 @@ HOST = DATA / "coordination_host" / "coordination_host.bpmn"
 PUPR, DINKES, KUBURAYA, PONTIANAK, DISDIK = (
     "pupr-kalbar", "dinkes-kalbar", "pemkab-kuburaya", "pemkot-pontianak", "disdik-kalbar")
 QUESTION = "Apakah drainase Jl. Sungai Raya Dalam termasuk aset provinsi atau kabupaten? Mohon data pemeliharaannya."
-# Monday 6 April 2026, 09:00 WIB: an ordinary working week
-MONDAY = datetime(2026, 4, 6, 9, 0, tzinfo=JAKARTA).astimezone(timezone.utc)
 
 
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
 
 
-@pytest.fixture
-def clock():
-    current = Clock(MONDAY)
-    set_clock(lambda: current.now)
-    try:
-        yield current
-    finally:
-        set_clock(None)
 
 
 @pytest.fixture
@@ -187,7 +172,7 @@ def outbox(db, prefix: str) -> list[OutboxMessage]:
                               .order_by(OutboxMessage.id)))
 
 
-def fire(case: HostCase, clock: Clock, moment: datetime) -> int:
+def fire(case: HostCase, clock: FrozenClock, moment: datetime) -> int:
     clock.now = moment
     fired = fire_due_timers(case.db, case.engine)
     case.check_save_restore()

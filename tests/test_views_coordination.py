@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.casework import Case
 from tests.test_coordination import DINKES, DISDIK, KUBURAYA, PONTIANAK, PUPR, QUESTION, HostCase, request_coordination
-from tests.test_coordination import clock, engine, host  # noqa: F401  (fixtures shared with the domain tests)
+from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the domain tests)
 from workflows.models import Complaint, OutboxMessage
 
 
