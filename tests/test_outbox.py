@@ -133,3 +133,23 @@ def test_dedupe_key_queues_once(db):
         assert not outbox.enqueue(s, "k1", "a@example.org", "s", "b")
         assert not outbox.enqueue(s, "k2", None, "s", "b")
     assert len(queued(db)) == 1
+
+
+def test_officer_hears_of_a_task_assigned_to_them(db, notifying_engine, smtp_server):
+    from sqlalchemy import select as sql_select
+
+    from workflows import commands
+    from workflows.models import User
+
+    inbox, smtp = smtp_server
+    case = Case(db, notifying_engine)
+    case.do("verify_complaint", {"decision": "disposisi", "lead_agency": "dinkes-kalbar"}, "verifikator")
+    [task] = case.ready()
+    with db.session() as s:
+        head = s.scalars(sql_select(User).where(User.username == "dinkes.kepala")).one()
+    commands.assign_task(db, notifying_engine, head, task.id, "dinkes.penghubung", Notifier("https://tindak.example"))
+    outbox.deliver_due(db, smtp)
+    to = [rcpt for rcpts, _ in inbox.messages for rcpt in rcpts]
+    assert "dinkes.penghubung@tindak.example.org" in to
+    [message] = [m for rcpts, m in inbox.messages if "dinkes.penghubung@tindak.example.org" in rcpts]
+    assert "Tindak lanjuti laporan" in message["Subject"] and f"/tasks/{task.id}" in message.get_payload()

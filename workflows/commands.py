@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import NotFound, TaskNotReady
-from engine.models import HumanTask, ProcessInstance
+from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import policy
 from workflows.cases import visible_complaint
 from workflows.models import CaseNote, Complaint, User
+from workflows.notifications import Notifier
 
 
 class Forbidden(Exception):
@@ -62,14 +64,19 @@ def release_task(db: Database, engine: ProcessEngine, user: User, task_id: str) 
         engine.release(session, task_id, user.username)
 
 
-def assign_task(db: Database, engine: ProcessEngine, user: User, task_id: str, assignee: str | None) -> None:
+def assign_task(db: Database, engine: ProcessEngine, user: User, task_id: str, assignee: str | None,
+                notifier: Notifier | None = None) -> None:
+    """Give a task to a colleague; with a notifier, the colleague is e-mailed (same transaction)."""
     with db.transaction() as session:
-        task, _ = visible_task(session, user, task_id)
+        task, complaint = visible_task(session, user, task_id)
         if not policy.can_assign(session, user, task):
             raise Forbidden("only agency admins and heads assign tasks")
         if assignee and assignee not in {u.username for u in policy.assignable_users(session, task)}:
             raise Forbidden(f"{assignee} cannot take this task")
         engine.assign(session, task_id, assignee or None, user.username)
+        if assignee and notifier is not None:
+            event_key = f"{task_id}:{assignee}:{session.scalar(select(func.count()).select_from(AuditEvent))}"
+            notifier.task_assigned(session, complaint, task_id, task.name, assignee, event_key)
 
 
 def complete_task(db: Database, engine: ProcessEngine, user: User, task_id: str, data: dict[str, Any]) -> int:

@@ -100,7 +100,8 @@ def assign_task(task_id, assignee):
     Give a task to a colleague who can do it (or `null`: back to the team).
     Agency admins and heads, for their agencies, and super admins.
     """
-    commands.assign_task(services.db(), services.process_engine(), api_user(), task_id, assignee)
+    commands.assign_task(services.db(), services.process_engine(), api_user(), task_id, assignee,
+                         services.notifier())
     return _task_answer(task_id)
 
 

@@ -176,7 +176,7 @@ def release(task_id: str):
 def assign(task_id: str):
     assignee = (request.form.get("assignee") or "").strip() or None
     try:
-        commands.assign_task(services.db(), services.process_engine(), _user(), task_id, assignee)
+        commands.assign_task(services.db(), services.process_engine(), _user(), task_id, assignee, services.notifier())
     except TaskNotReady:
         flash(_("This task is no longer open: it was completed or cancelled in the meantime."), "warning")
         return redirect(_back())
