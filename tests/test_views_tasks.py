@@ -455,3 +455,18 @@ def test_a_reporter_task_is_read_only_for_officers(client, auth, db, process_eng
     html = client.get(f"/tasks/{task_of(case).id}").get_data(as_text=True)
     assert 'data-testid="read-only"' in html and 'data-testid="task-form"' not in html
     assert client.post(f"/tasks/{task_of(case).id}", data={"satisfied": "puas", "rating": "5"}).status_code == 403
+
+
+def test_redisposition_starts_from_the_suggested_agency(client, auth, db, process_engine):
+    case = dinkes_case(db, process_engine)
+    case.do("follow_up", {"decision": "bukan_wewenang", "reason": "Jalan kota.",
+                          "suggested_agency": "pemkot-pontianak"}, "dinkes.penghubung")
+    [task] = case.ready()
+    assert task.element_id == "redispose_complaint"
+    auth.login("verifikator")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert '<option value="pemkot-pontianak" selected>' in html
+    response = client.post(f"/tasks/{task.id}", data={"lead_agency": "pemkot-pontianak"})
+    assert response.status_code == 302
+    [follow_up] = case.ready()
+    assert (follow_up.element_id, follow_up.agency_code) == ("follow_up", "pemkot-pontianak")

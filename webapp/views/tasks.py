@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
@@ -190,14 +191,31 @@ def assign(task_id: str):
 
 # -- the task page ----------------------------------------------------------------------
 
-def _instructions(session, task: HumanTask) -> str | None:
+def _spiff_task(session, task: HumanTask):
     _instance, workflow = services.process_engine().load(session, task.process_instance_id)
     try:
-        spiff_task = workflow.get_task_from_id(UUID(task.id))
+        return workflow.get_task_from_id(UUID(task.id))
     except TaskNotFoundException:  # the task left the workflow's tree (e.g. a loop pruned it)
         return None
+
+
+def _instructions(spiff_task, task: HumanTask) -> str | None:
     text = spiff_task.task_spec.extensions.get("instructionsForEndUser") if spiff_task else None
     return _without_title(text or "", task.name) or None
+
+
+def _prefill(spiff_task, ui_schema: dict | None) -> dict[str, str]:
+    """Values a designer asked to start from task data ("ui:defaultFromData": variable), e.g.
+    the agency suggested by the one that said "not ours", so re-routing takes one click."""
+    if spiff_task is None or not ui_schema:
+        return {}
+    found = {}
+    for name, options in ui_schema.items():
+        variable = options.get("ui:defaultFromData") if isinstance(options, dict) else None
+        value = spiff_task.data.get(variable) if variable else None
+        if isinstance(value, (str, int, float)) and value != "":
+            found[name] = str(value)
+    return found
 
 
 def _without_title(text: str, title: str) -> str:
@@ -217,6 +235,7 @@ def _task_context(user: User, task_id: str) -> dict:
         schema = engine.form_schema(s, task)
         ui_schema = engine.forms_of(instance.process_version).get(task.ui_form) if task.ui_form else None
         ready = task.state == "ready"
+        spiff_task = _spiff_task(s, task) if ready else None
         wants_agencies = schema and any(
             form_render.AGENCY_FORMAT in ((p or {}).get("format"), ((p or {}).get("items") or {}).get("format"))
             for p in (schema.get("properties") or {}).values())
@@ -230,7 +249,8 @@ def _task_context(user: User, task_id: str) -> dict:
                 select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id))),
             "show_identity": policy.sees_reporter_identity(user, complaint),
             "incident_date": format_date(complaint.incident_date, "d MMM yyyy") if complaint.incident_date else None,
-            "instructions": _instructions(s, task) if ready else None,
+            "instructions": _instructions(spiff_task, task),
+            "prefill": _prefill(spiff_task, ui_schema) if ready else {},
             "can_act": ready and policy.can_act_on_task(s, user, task),
             "can_assign": can_assign,
             "assignees": policy.assignable_users(s, task) if can_assign else [],
@@ -258,7 +278,8 @@ def _render_task(ctx: dict, status: int = 200, values=None, messages=None, alert
 @bp.get("/<task_id>")
 @login_required
 def view(task_id: str):
-    return _render_task(_task_context(_user(), task_id))
+    ctx = _task_context(_user(), task_id)
+    return _render_task(ctx, values=MultiDict(ctx["prefill"]) if ctx["prefill"] else None)
 
 
 @bp.post("/<task_id>")
