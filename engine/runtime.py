@@ -25,7 +25,7 @@ from engine.audit import record
 from engine.clock import drive_spiffworkflow_timers, now
 from engine.deploy import latest_version
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, ScriptFailed, TaskNotReady
-from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
 from engine.scripting import make_script_engine
 from engine.task_projection import Router, Routing
 from engine.timers import next_timer_at, stamp_armed
@@ -200,13 +200,16 @@ class ProcessEngine:
         record(session, row.process_instance_id, "task_released", actor, task_id=row.id, element_id=row.element_id)
         return row
 
-    def assign(self, session: Session, task_id: str, assignee: str | None, actor: str) -> HumanTask:
-        """Give a task to someone (or to nobody); who may do this is the caller's policy."""
+    def assign(self, session: Session, task_id: str, assignee: str | None, actor: str) -> AuditEvent:
+        """Give a task to someone (or to nobody); who may do this is the caller's policy.
+
+        Returns the audit event of the assignment (its id names this assignment)."""
         row = self._open_task(session, task_id)
         previous, row.assignee = row.assignee, assignee
-        record(session, row.process_instance_id, "task_assigned", actor, task_id=row.id,
-               element_id=row.element_id, data={"from": previous, "to": assignee})
-        return row
+        event = record(session, row.process_instance_id, "task_assigned", actor, task_id=row.id,
+                       element_id=row.element_id, data={"from": previous, "to": assignee})
+        session.flush()
+        return event
 
     def form_schema(self, session: Session, row: HumanTask) -> dict | None:
         """The JSON Schema of a task's form, from the task's own process version."""

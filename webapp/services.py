@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import current_app
 
 from engine.db import Database
-from engine.runtime import ProcessEngine
 from webapp.config import Settings
 from workflows.notifications import Notifier
-from workflows.process import make_process_engine
+from workflows.process import ComplaintEngine, make_process_engine
 
 
 def db() -> Database:
@@ -22,7 +21,7 @@ def notifier() -> Notifier:
     return Notifier(settings().public_url)
 
 
-def process_engine() -> ProcessEngine:
+def process_engine() -> ComplaintEngine:
     """The configured engine, built on first use (it reads the lane table)."""
     engine = current_app.extensions.get("tindak.engine")
     if engine is None:

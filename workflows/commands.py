@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import NotFound, TaskNotReady
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import policy
 from workflows.cases import visible_complaint
@@ -73,10 +72,9 @@ def assign_task(db: Database, engine: ProcessEngine, user: User, task_id: str, a
             raise Forbidden("only agency admins and heads assign tasks")
         if assignee and assignee not in {u.username for u in policy.assignable_users(session, task)}:
             raise Forbidden(f"{assignee} cannot take this task")
-        engine.assign(session, task_id, assignee or None, user.username)
+        event = engine.assign(session, task_id, assignee or None, user.username)
         if assignee and notifier is not None:
-            event_key = f"{task_id}:{assignee}:{session.scalar(select(func.count()).select_from(AuditEvent))}"
-            notifier.task_assigned(session, complaint, task_id, task.name, assignee, event_key)
+            notifier.task_assigned(session, complaint, task_id, task.name, assignee, str(event.id))
 
 
 def complete_task(db: Database, engine: ProcessEngine, user: User, task_id: str, data: dict[str, Any]) -> int:

@@ -31,7 +31,16 @@ def _complaint_of(session: Session, instance: ProcessInstance) -> Complaint | No
     return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
 
 
-def make_process_engine(db: Database | None = None, notifier: Notifier | None = None) -> ProcessEngine:
+class ComplaintEngine(ProcessEngine):
+    """The process engine as Tindak runs it, with the SLA book its timer functions read
+    (the SLA and calendar admin pages reload it after a change)."""
+
+    def __init__(self, sla_book: SlaBook, **kwargs):
+        super().__init__(**kwargs)
+        self.sla_book = sla_book
+
+
+def make_process_engine(db: Database | None = None, notifier: Notifier | None = None) -> ComplaintEngine:
     """The engine with Tindak's script functions, lane routing and status projection.
 
     With a notifier, every status change also queues a notice to the reporter.
@@ -41,10 +50,11 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
     if db is not None:
         with db.session() as session:
             router = LaneRouter.from_database(session)
-            sla_book._load(session)
+            sla_book.load(session)
     on_change = [notifier.status_changed] if notifier else []
     coordination = CoordinationHooks(notifier.public_url if notifier else "")
-    engine = ProcessEngine(
+    return ComplaintEngine(
+        sla_book=sla_book,
         functions={**script_functions(), **sla_book.script_functions()},
         router=router,
         save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change), coordination.saved],
@@ -52,5 +62,3 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
         timer_hooks=[notifier.timer_fired] if notifier else [],
         completion_hooks=[coordination.completed],
     )
-    engine.sla_book = sla_book  # the SLA admin pages reload it after a change
-    return engine

@@ -122,9 +122,10 @@ class SlaBook:
         if self.db is None:
             return
         with self.db.session() as session:
-            self._load(session)
+            self.load(session)
 
-    def _load(self, session: Session) -> None:
+    def load(self, session: Session) -> None:
+        """Read policies, calendar exceptions and agency weeks in the caller's session."""
         from workflows.models import Agency
 
         rules = {(p.key, p.category_code, p.agency_code): Rule(p.duration, p.unit, p.yellow_share)
