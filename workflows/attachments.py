@@ -1,9 +1,13 @@
 """Attachments: checked by content (not by name), stored outside the web root."""
 from __future__ import annotations
 
+import io
 import secrets
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +23,22 @@ SIGNATURES = [
     (b"GIF89a", "image/gif", ".gif"),
     (b"%PDF-", "application/pdf", ".pdf"),
 ]
+# office documents are ZIP files; the part that says what they are → (content type, extension).
+# Macro-enabled variants (.docm, .xlsm, ODF with Basic/ or Scripts/) have other types: refused.
+OOXML = {
+    b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml":
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml":
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml":
+        ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+}
+ODF = {
+    b"application/vnd.oasis.opendocument.text": ".odt",
+    b"application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    b"application/vnd.oasis.opendocument.presentation": ".odp",
+}
+_PART_LIMIT = 1024 * 1024  # read at most this much of a part (a ZIP bomb stays unopened)
 
 
 class AttachmentRejected(ValueError):
@@ -45,7 +65,32 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check(uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
+def _office(data: bytes) -> tuple[str, str] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if any(n.lower().endswith("vbaproject.bin") or n.startswith(("Basic/", "Scripts/")) for n in names):
+                return None
+            if names and names[0] == "mimetype":
+                kind = archive.open("mimetype").read(200).strip()
+                return (kind.decode(), ODF[kind]) if kind in ODF else None
+            if "[Content_Types].xml" in names:
+                types = archive.open("[Content_Types].xml").read(_PART_LIMIT)
+                found = [OOXML[main] for main in OOXML if b'"' + main + b'"' in types]
+                return found[0] if len(found) == 1 else None
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, RuntimeError,
+            OSError):  # a damaged or hostile archive is simply not an office document
+        return None
+    return None
+
+
+def sniff_document(data: bytes) -> tuple[str, str] | None:
+    """Like sniff, and also Word, Excel and PowerPoint (.docx/.xlsx/.pptx) and OpenDocument files."""
+    return sniff(data) or (_office(data) if data.startswith(b"PK\x03\x04") else None)
+
+
+def check(uploads: list[Upload], sniffer: Callable[[bytes], tuple[str, str] | None] = sniff
+          ) -> list[tuple[Upload, str, str]]:
     """Every upload with its sniffed type; raises AttachmentRejected for the first bad one."""
     uploads = [u for u in uploads if u.data or u.filename]
     if len(uploads) > MAX_FILES:
@@ -56,28 +101,35 @@ def check(uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
             raise AttachmentRejected("empty", upload.filename)
         if len(upload.data) > MAX_BYTES:
             raise AttachmentRejected("too_large", upload.filename)
-        kind = sniff(upload.data)
+        kind = sniffer(upload.data)
         if kind is None:
             raise AttachmentRejected("wrong_type", upload.filename)
         checked.append((upload, *kind))
     return checked
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """The file's own name without folders or NUL, at most 200 characters."""
     name = Path(name or "lampiran").name.replace("\x00", "")
     return name[-200:] or "lampiran"
 
 
+def write(folder: Path, data: bytes, extension: str) -> tuple[str, Path]:
+    """Write one file under a new random name; returns its storage key and path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(16) + extension
+    path = folder / key
+    path.write_bytes(data)
+    return key, path
+
+
 def store(session: Session, folder: Path, complaint_id: int, checked: list[tuple[Upload, str, str]]) -> list[Path]:
     """Write the files and add their rows; returns the paths written (for clean-up on failure)."""
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for upload, content_type, extension in checked:
-        key = secrets.token_hex(16) + extension
-        path = folder / key
-        path.write_bytes(upload.data)
+        key, path = write(folder, upload.data, extension)
         written.append(path)
-        session.add(Attachment(complaint_id=complaint_id, filename=_safe_name(upload.filename),
+        session.add(Attachment(complaint_id=complaint_id, filename=safe_name(upload.filename),
                                content_type=content_type, size=len(upload.data), storage_key=key))
     return written
 
