@@ -14,6 +14,13 @@ STATUS_COLOUR = {
     "belum_terverifikasi": "secondary", "tertunda": "warning", "terdisposisi": "info",
     "proses": "primary", "selesai": "success", "diarsipkan": "dark", "dialihkan_ombudsman": "danger",
 }
+# deadline colours (workflows.task_lists.sla_colour), always shown with words as well
+SLA = {
+    "green": _l("On track"),
+    "yellow": _l("Due soon"),
+    "red": _l("Overdue"),
+}
+SLA_ICON = {"green": "bi-check-circle", "yellow": "bi-hourglass-split", "red": "bi-exclamation-triangle-fill"}
 ROLE = {
     "super_admin": _l("Super admin"),
     "verifier": _l("Verifier"),

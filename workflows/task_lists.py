@@ -5,16 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Float, Select, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from engine.clock import now
 from engine.models import HumanTask
 from workflows import policy, roles
 from workflows.models import Agency, Complaint, User
+from workflows.sla import DEFAULT_YELLOW_SHARE
 
 TABS = ("mine", "team", "agency")
 SORTS = ("due", "age")
+SLA_COLOURS = ("green", "yellow", "red")
+# A task row does not record which SLA policy set its deadline, so badges turn yellow at the
+# default share of the time (where the default policies' reminders fire too).
+YELLOW_SHARE = DEFAULT_YELLOW_SHARE
 
 
 @dataclass
@@ -23,6 +30,7 @@ class TaskFilter:
     status: str | None = None
     agency: str | None = None
     overdue: bool = False
+    sla: str | None = None  # green | yellow | red (sla_colour's rule, in SQL)
     text: str | None = None
     sort: str = "due"
     page: int = 1
@@ -88,6 +96,8 @@ def _query(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) 
         query = query.where(HumanTask.agency_code == f.agency)
     if f.overdue:
         query = query.where(HumanTask.due_at < at)
+    if f.sla:
+        query = query.where(sla_colour_sql(at) == f.sla)
     if f.text:
         like = f"%{f.text.strip()}%"
         query = query.where(or_(Complaint.title.ilike(like), Complaint.tracking_id.ilike(like)))
@@ -104,6 +114,8 @@ def _count(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) 
         query = query.where(HumanTask.agency_code == f.agency)
     if f.overdue:
         query = query.where(HumanTask.due_at < at)
+    if f.sla:
+        query = query.where(sla_colour_sql(at) == f.sla)
     return session.scalar(query) or 0
 
 
@@ -129,7 +141,7 @@ def tab_counts(session: Session, user: User) -> dict[str, int]:
 
 
 def sla_colour(due_at: datetime | None, created_at: datetime, at: datetime | None = None,
-               yellow_share: float = 0.75) -> str | None:
+               yellow_share: float = YELLOW_SHARE) -> str | None:
     """green / yellow / red for a due date; None when the task has no deadline."""
     if due_at is None:
         return None
@@ -139,3 +151,33 @@ def sla_colour(due_at: datetime | None, created_at: datetime, at: datetime | Non
     span = (due_at - created_at).total_seconds()
     used = (at - created_at).total_seconds()
     return "yellow" if span > 0 and used / span >= yellow_share else "green"
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 of a UTC datetime column, on SQLite and PostgreSQL alike."""
+
+    type = Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC datetimes as text, which julianday() reads
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element, compiler, **kw):
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+def sla_colour_sql(at: datetime, yellow_share: float = YELLOW_SHARE):
+    """`sla_colour` of a HumanTask row as an SQL expression ('green' / 'yellow' / 'red', NULL
+    without a deadline), so lists and counts can filter and group by it in the database."""
+    created, due = epoch_seconds(HumanTask.created_at), epoch_seconds(HumanTask.due_at)
+    return case(
+        (HumanTask.due_at.is_(None), None),
+        (HumanTask.due_at <= at, "red"),
+        (and_(due > created, created + (due - created) * yellow_share <= at.timestamp()), "yellow"),
+        else_="green")

@@ -65,6 +65,7 @@ def _filter_from_args(args) -> task_lists.TaskFilter:
         status=args.get("status") or None,
         agency=args.get("agency") or None,
         overdue=args.get("overdue") == "1",
+        sla=args.get("sla") if args.get("sla") in task_lists.SLA_COLOURS else None,
         text=(args.get("q") or "").strip() or None,
         sort=args.get("sort") if args.get("sort") in task_lists.SORTS else "due",
         page=min(int(page), 10**6) if page.isdigit() and int(page) > 0 else 1,
@@ -75,7 +76,7 @@ def _filter_from_args(args) -> task_lists.TaskFilter:
 def _query_args(f: task_lists.TaskFilter) -> dict[str, str]:
     """The filter as URL arguments, for tab and page links that keep it."""
     args = {"category": f.category, "status": f.status, "agency": f.agency, "q": f.text,
-            "overdue": "1" if f.overdue else None, "sort": f.sort if f.sort != "due" else None}
+            "overdue": "1" if f.overdue else None, "sla": f.sla, "sort": f.sort if f.sort != "due" else None}
     return {k: v for k, v in args.items() if v}
 
 
@@ -119,12 +120,12 @@ def index():
             page = task_lists.task_page(s, user, tab, f)
         return render_template(
             "tasks/index.html", tab=tab, tabs=tabs, counts=counts, f=f, page=page,
-            filtered=any([f.category, f.status, f.agency, f.overdue, f.text]), query_args=_query_args(f),
+            filtered=any([f.category, f.status, f.agency, f.overdue, f.sla, f.text]), query_args=_query_args(f),
             names=_full_names(s, [r.task.assignee for r in page.rows]),
             assign_choices=_assign_choices(s, user, page.rows),
             categories=list(s.scalars(select(Category).where(Category.active).order_by(Category.name))),
             category_names=dict(s.execute(select(Category.code, Category.name)).all()),
-            statuses=labels.STATUS,
+            statuses=labels.STATUS, sla_labels=labels.SLA,
             agency_groups=_agency_filter_groups(s, user) if "agency" in tabs else [],
         )
 
