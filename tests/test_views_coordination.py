@@ -1,12 +1,14 @@
 """The coordination section of the case page and its forms (webapp/views/coordination.py)."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from sqlalchemy import select
 
 from tests.casework import Case
+from tests.test_coordination_attachments import DOCX, DOCX_TYPE, EXE, PNG
 from tests.test_coordination import DINKES, DISDIK, KUBURAYA, PONTIANAK, PUPR, QUESTION, HostCase, request_coordination
 from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the domain tests)
 from workflows.models import Complaint, OutboxMessage
@@ -258,3 +260,126 @@ def test_the_task_page_can_show_the_question(db, case):
         assert (question.request.question, question.request.required) == (QUESTION, False)
         assert question.lead.startswith("Dinas Pekerjaan Umum")
         assert task_question(s, case.task("coordination_reply", DINKES)).request.required
+
+
+# -- files in the thread -------------------------------------------------------------------------
+
+@pytest.fixture
+def folder(app, tmp_path):
+    folder = tmp_path / "attachments"
+    app.extensions["tindak.settings"].attachment_dir = folder
+    return folder
+
+
+def attach(*files) -> list:
+    return [(io.BytesIO(data), name) for name, data in files]
+
+
+def file_links(html: str) -> list[str]:
+    return re.findall(r'href="(/cases/\d+/coordination/attachments/\d+)"', html)
+
+
+def stored_files(folder) -> list:
+    return sorted(folder.rglob("*.*")) if folder.exists() else []
+
+
+def test_files_in_the_thread_are_shown_and_downloaded_by_the_agencies_involved(client, auth, db, case, folder):
+    auth.login("kuburaya.penghubung")
+    form = re.search(r'<form[^>]*data-testid="message-form"', section(page(client, case))).group(0)
+    assert 'enctype="multipart/form-data"' in form
+    response = client.post(url(case, "messages"), data={
+        "body": "Foto dan data aset saluran.", "mentions": [PUPR],
+        "attachments": attach(("foto saluran.png", PNG), ("aset.docx", DOCX))})
+    redirected_to_section(response, case)
+    auth.logout()
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert 'data-testid="message-attachments"' in html and "foto saluran.png" in html and "aset.docx" in html
+    assert "bi-file-earmark-image" in html and "bi-file-earmark-word" in html
+    photo, document = file_links(html)
+    response = client.get(photo)
+    assert response.status_code == 200 and response.data == PNG and response.mimetype == "image/png"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "private" in response.headers["Cache-Control"]
+    response = client.get(document)
+    assert (response.status_code, response.mimetype, response.data) == (200, DOCX_TYPE, DOCX)
+    assert "aset.docx" in response.headers["Content-Disposition"]
+    auth.logout()
+    auth.login("dinkes.penghubung")  # asked as well: reads the thread, so downloads its files
+    assert client.get(photo).status_code == 200
+    with db.session() as s:
+        [mail] = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("coordination-mention:")))
+    assert "2 lampiran" in mail.body
+
+
+def test_thread_files_answer_404_to_everyone_else(client, auth, db, engine, case, folder):
+    auth.login("kuburaya.penghubung")
+    client.post(url(case, "messages"), data={"body": "Foto lokasi.", "attachments": attach(("lokasi.png", PNG))})
+    [link] = file_links(section(page(client, case)))
+    attachment_id = link.rpartition("/")[2]
+    auth.logout()
+    anonymous = client.get(link)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    for username in ("disdik.penghubung", "pontianak.penghubung", "perancang"):
+        auth.login(username)
+        response = client.get(link)
+        assert response.status_code == 404 and PNG not in response.data, username
+        auth.logout()
+    auth.login("admin")
+    other = HostCase(db, engine)
+    assert client.get(f"/cases/{other.complaint_id}/coordination/attachments/{attachment_id}").status_code == 404
+    # the reporters' attachment download does not know thread files
+    assert client.get(f"/cases/{case.complaint_id}/attachments/{attachment_id}").status_code == 404
+    for path in stored_files(folder):
+        path.unlink()
+    assert client.get(link).status_code == 404
+
+
+def test_the_reporter_and_the_public_never_see_thread_files(client, auth, db, case, folder):
+    auth.login("pupr.penghubung")
+    client.post(url(case, "messages"), data={"body": "Catatan internal.",
+                                             "attachments": attach(("LAMPIRAN-INTERNAL.pdf", b"%PDF-1.4 x"))})
+    [link] = file_links(section(page(client, case)))
+    auth.logout()
+    with db.session() as s:
+        tracking_id = s.get(Complaint, case.complaint_id).tracking_id
+    public_pages = [client.get(f"/lacak/{tracking_id}?kode={case.secret}"), client.get("/laporan"),
+                    client.get(f"/laporan?q={tracking_id}"), client.get("/open311/v2/requests.json"),
+                    client.get(f"/open311/v2/requests/{tracking_id}.json")]
+    assert public_pages[0].status_code == 200 and tracking_id in public_pages[0].get_data(as_text=True)
+    for response in public_pages:
+        html = response.get_data(as_text=True)
+        assert "LAMPIRAN-INTERNAL" not in html and "coordination/attachments" not in html
+    # the secret link is no key to the file
+    assert client.get(f"{link}?kode={case.secret}").status_code == 302
+    assert b"%PDF-1.4 x" not in client.get(f"{link}?kode={case.secret}", follow_redirects=True).data
+
+
+def test_a_bad_file_keeps_the_typed_text_and_mentions(client, auth, db, case, folder):
+    auth.login("dinkes.penghubung")
+    response = client.post(url(case, "messages"), data={
+        "body": "Rekap kunjungan terlampir.", "mentions": [PUPR], "attachments": attach(("rekap.xlsx", EXE))})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'data-testid="error-attachments">(.*?)</div>', html, re.DOTALL).group(1)
+    assert "rekap.xlsx" in error
+    assert "Rekap kunjungan terlampir." in html and f'value="{PUPR}" id="mention-{PUPR}" checked' in html
+    assert 'enctype="multipart/form-data"' in html
+    response = client.post(url(case, "messages"), data={
+        "body": "Foto-foto.", "attachments": attach(*[(f"{n}.png", PNG) for n in range(6)])})
+    assert response.status_code == 422 and 'data-testid="error-attachments"' in response.get_data(as_text=True)
+    # a good file with another mistake: the text is kept and the file must be chosen again
+    response = client.post(url(case, "messages"), data={
+        "body": "Lihat Disdik.", "mentions": [DISDIK], "attachments": attach(("a.png", PNG))})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="error-mentions"' in html
+    assert 'data-testid="files-dropped"' in html and "Lihat Disdik." in html
+    response = client.post(url(case, "messages"), data={"body": "  "})
+    assert response.status_code == 422 and 'data-testid="error-body"' in response.get_data(as_text=True)
+    html = section(page(client, case))
+    assert 'data-testid="message-count">0<' in html and stored_files(folder) == []
+    # a file alone is a message
+    redirected_to_section(client.post(url(case, "messages"), data={"attachments": attach(("denah.pdf", b"%PDF-1 d"))}),
+                          case)
+    html = section(page(client, case))
+    assert 'data-testid="message-count">1<' in html and "denah.pdf" in html and len(file_links(html)) == 1

@@ -2,7 +2,8 @@
 
 The section itself is a partial of the case page (`coordination_section` gives it what it shows);
 the forms post here. A form with a mistake comes back on a page of its own, with the typed
-values kept and the message next to the field (422).
+values kept and the message next to the field (422). The thread's form and files are in
+coordination_thread.py.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from webapp import form_render, services
 from workflows import commands, coordination, policy, roles
 from workflows.cases import visible_complaint
 from workflows.coordination import CoordinationRefused, CoordinationRequest
-from workflows.coordination_thread import CoordinationMessage, InvalidMessage, may_post, post_message, thread_of
+from workflows.coordination_thread import CoordinationMessage, may_post, thread_of
 from workflows.models import Agency, Complaint, User
 
 bp = Blueprint("coordination", __name__, url_prefix="/cases")
@@ -194,7 +195,7 @@ def _render_form(kind: str, complaint: Complaint, status: int = 200, errors: dic
                            ), status
 
 
-_ACTIONS = {"request": "request", "add": "agencies", "message": "messages"}
+_ACTIONS = {"request": "request", "add": "agencies"}
 
 
 def _complaint(complaint_id: int) -> Complaint:
@@ -302,27 +303,4 @@ def stop(complaint_id: int):
             flash(_("This case is no longer waiting for answers."), "warning")
         return redirect(case_anchor(complaint_id))
     flash(_("You stopped waiting. Open requests were closed; write the combined answer now."), "success")
-    return redirect(case_anchor(complaint_id))
-
-
-# -- the thread ---------------------------------------------------------------------------------
-
-@bp.route("/<int:complaint_id>/coordination/messages", methods=["GET", "POST"])
-@login_required
-def message(complaint_id: int):
-    complaint = _complaint(complaint_id)
-    if request.method == "GET":
-        with services.db().session() as s:
-            if not may_post(s, _user(), complaint):
-                raise commands.Forbidden("only officers of the agencies involved write in the thread")
-        return _render_form("message", complaint)
-    values = {"body": request.form.get("body", ""), "mentions": request.form.getlist("mentions")}
-    try:
-        post_message(services.db(), _user(), complaint.id, values["body"], values["mentions"],
-                     services.settings().public_url)
-    except InvalidMessage as exc:
-        errors = ({"body": _("Write a message before sending.")} if exc.reason == "empty"
-                  else {"mentions": _("Only agencies involved in this case can be mentioned.")})
-        return _render_form("message", complaint, 422, errors, values)
-    flash(_("Your message was added to the coordination thread."), "success")
     return redirect(case_anchor(complaint_id))
