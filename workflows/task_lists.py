@@ -172,12 +172,12 @@ def _epoch_postgresql(element, compiler, **kw):
     return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
 
 
-def sla_colour_sql(at: datetime, yellow_share: float = YELLOW_SHARE):
-    """`sla_colour` of a HumanTask row as an SQL expression ('green' / 'yellow' / 'red', NULL
-    without a deadline), so lists and counts can filter and group by it in the database."""
-    created, due = epoch_seconds(HumanTask.created_at), epoch_seconds(HumanTask.due_at)
+def sla_colour_sql(at: datetime, yellow_share: float = YELLOW_SHARE, task=HumanTask):
+    """`sla_colour` of a HumanTask row (or of an alias `task`) as an SQL expression ('green' /
+    'yellow' / 'red', NULL without a deadline), so lists and counts can filter and group by it."""
+    created, due = epoch_seconds(task.created_at), epoch_seconds(task.due_at)
     return case(
-        (HumanTask.due_at.is_(None), None),
-        (HumanTask.due_at <= at, "red"),
+        (task.due_at.is_(None), None),
+        (task.due_at <= at, "red"),
         (and_(due > created, created + (due - created) * yellow_share <= at.timestamp()), "yellow"),
         else_="green")
