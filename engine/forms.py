@@ -34,18 +34,27 @@ def validate(schema: dict, data: dict[str, Any]) -> dict[str, Any]:
     data = clean(schema, data)
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     errors: dict[str, str] = {}
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         if error.validator == "required":
             # "'x' is a required property": the field is the missing one, not the object
-            field = error.message.split("'")[1] if "'" in error.message else ""
-            errors.setdefault(field, "required")
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            errors.setdefault(field_key([*error.absolute_path, missing]), "required")
         elif error.absolute_path:
-            errors.setdefault(str(error.absolute_path[0]), _plain(error))
+            errors.setdefault(field_key(error.absolute_path), _plain(error))
         elif error.validator not in ("if", "then", "allOf"):
             errors.setdefault("", _plain(error))
     if errors:
         raise FormInvalid(errors)
     return data
+
+
+def field_key(path) -> str:
+    """The field an error belongs to: the top-level property, or "rows.2.question" for a property of
+    one object in an array of objects (an item of an array of plain values belongs to the array)."""
+    path = list(path)
+    if len(path) >= 3 and isinstance(path[1], int) and isinstance(path[2], str):
+        return f"{path[0]}.{path[1]}.{path[2]}"
+    return str(path[0]) if path else ""
 
 
 def _plain(error) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -267,8 +268,14 @@ class ProcessEngine:
         return instance
 
     def waiting_messages(self, workflow: BpmnWorkflow) -> set[str]:
-        """Names of the messages a workflow is waiting for now."""
-        return {e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
+        """Names of the messages a workflow is waiting for now, also those behind an event-based gateway."""
+        names = set()
+        for task in workflow.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            for each in getattr(definition, "event_definitions", None) or [definition]:
+                if isinstance(each, BpmnMessageEventDefinition):
+                    names.add(each.name)
+        return names
 
     def fire_timers(self, session: Session, instance_id: int, actor: str = "system") -> bool:
         """Run the timers of one instance that are due now. Returns whether any fired."""
