@@ -24,7 +24,7 @@ from tests.conftest import BPMN_DIR, DATA, MONDAY, FrozenClock
 from workflows import commands, coordination, policy, roles
 from workflows.cases import CaseNotFound, visible_complaint
 from workflows.complaints import hash_secret, new_tracking_id
-from workflows.coordination import CoordinationRefused, CoordinationRequest
+from workflows.coordination import Ask, CoordinationRefused, CoordinationRequest
 from workflows.coordination_thread import InvalidMessage, post_message, thread_of
 from workflows.models import Agency, Complaint, OutboxMessage, User
 from workflows.notifications import Notifier
@@ -36,6 +36,7 @@ HOST = DATA / "coordination_host" / "coordination_host.bpmn"
 PUPR, DINKES, KUBURAYA, PONTIANAK, DISDIK = (
     "pupr-kalbar", "dinkes-kalbar", "pemkab-kuburaya", "pemkot-pontianak", "disdik-kalbar")
 QUESTION = "Apakah drainase Jl. Sungai Raya Dalam termasuk aset provinsi atau kabupaten? Mohon data pemeliharaannya."
+HEALTH_QUESTION = "Adakah laporan demam berdarah di sekitar genangan Jl. Sungai Raya Dalam?"
 
 
 
@@ -56,7 +57,8 @@ def host(db, tmp_path):
     shutil.copy(HOST, folder)
     (folder / "forms").symlink_to(BPMN_DIR / "forms", target_is_directory=True)
     with db.transaction() as s:
-        deploy(s, [folder / HOST.name, BPMN_DIR / "coordination.bpmn"], deployed_by="tests")
+        deploy(s, [folder / HOST.name, BPMN_DIR / "coordination.bpmn",
+                   BPMN_DIR / "coordination_round.bpmn"], deployed_by="tests")
         # the head of Kubu Raya, who gets the escalation when Kubu Raya answers late
         kuburaya = s.scalars(select(Agency).where(Agency.code == KUBURAYA)).one()
         s.add(User(username="kuburaya.kepala", full_name="Bupati Kubu Raya", role=roles.AGENCY_HEAD,
@@ -161,9 +163,16 @@ def _normalised(state: str) -> str:
     return json.dumps(dct, sort_keys=True)
 
 
-def request_coordination(case: HostCase, agencies=(DINKES, KUBURAYA), required=(DINKES,)) -> HostCase:
-    return case.do("pupr.penghubung", "request_coordination", {
-        "coordination_agencies": list(agencies), "required_agencies": list(required), "question": QUESTION})
+def request_coordination(case: HostCase, agencies=(DINKES, KUBURAYA), required=(DINKES,),
+                         questions: dict | None = None) -> HostCase:
+    """The lead asks each agency its own question (QUESTION unless `questions` says otherwise)."""
+    return case.do("pupr.penghubung", "request_coordination", {"coordination_requests": [
+        {"agency": code, "question": (questions or {}).get(code, QUESTION), "required": code in required}
+        for code in agencies]})
+
+
+def ask(*codes: str, question: str = QUESTION, required: bool = False) -> list[Ask]:
+    return [Ask(code, question, required) for code in codes]
 
 
 def outbox(db, prefix: str) -> list[OutboxMessage]:
@@ -186,13 +195,13 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
     assert case.ready_elements() == [("request_coordination", roles.LIAISON, PUPR)]
     assert not case.can_view("dinkes.penghubung")
 
-    # PUPR asks Dinas Kesehatan (required) and Kubu Raya (for information)
-    request_coordination(case)
+    # PUPR asks Dinas Kesehatan (required) and Kubu Raya (for information), each its own question
+    request_coordination(case, questions={DINKES: HEALTH_QUESTION})
     assert case.ready_elements() == [("coordination_reply", roles.LIAISON, DINKES),
                                      ("coordination_reply", roles.LIAISON, KUBURAYA)]
     requests = case.requests()
     assert {a: (r.round, r.required, r.status, r.question) for a, r in requests.items()} == {
-        DINKES: (1, True, "waiting", QUESTION), KUBURAYA: (1, False, "waiting", QUESTION)}
+        DINKES: (1, True, "waiting", HEALTH_QUESTION), KUBURAYA: (1, False, "waiting", QUESTION)}
     due = engine.sla_book.due("coordination_reply", "infrastruktur", KUBURAYA, MONDAY)
     assert case.task("coordination_reply", KUBURAYA).due_at == due
     assert requests[KUBURAYA].reply_task_id == case.task("coordination_reply", KUBURAYA).id
@@ -202,7 +211,7 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
     asked = outbox(db, "coordination-asked:")
     assert {m.recipient for m in asked} == {"dinkes.penghubung@tindak.example.org",
                                             "kuburaya.penghubung@tindak.example.org"}
-    assert QUESTION in asked[0].body and f"{PUBLIC_URL}/cases/{case.complaint_id}#coordination" in asked[0].body
+    assert HEALTH_QUESTION in asked[0].body and f"{PUBLIC_URL}/cases/{case.complaint_id}#coordination" in asked[0].body
 
     # the lead cannot stop waiting before the required answer is in
     with pytest.raises(CoordinationRefused) as refused:
@@ -232,15 +241,18 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
 
     # the lead adds the suggested agency (required, like the agency it replaces)
     lead = case.user("pupr.penghubung")
-    coordination.add_agencies(db, engine, lead, case.complaint_id, [PONTIANAK], QUESTION, required=True)
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(PONTIANAK, required=True))
     case.check_save_restore()
     assert ("coordination_reply", roles.LIAISON, PONTIANAK) in case.ready_elements()
     assert case.requests()[PONTIANAK].round == 1 and case.requests()[PONTIANAK].required
-    # once per round: the boundary event has fired
-    with pytest.raises(CoordinationRefused) as refused:
-        coordination.add_agencies(db, engine, lead, case.complaint_id, [DISDIK], QUESTION, required=False)
-    assert refused.value.reason == "not_waiting"
-    assert DISDIK not in case.requests()
+    # and again, as often as the round needs: Disdik, for information, with a question of its own
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(DISDIK, question="Ada sekolah terdampak?"))
+    case.check_save_restore()
+    assert ("coordination_reply", roles.LIAISON, DISDIK) in case.ready_elements()
+    assert case.requests()[DISDIK].question == "Ada sekolah terdampak?"
+    with db.session() as s:
+        assert coordination.waiting_for(engine, s, s.get(Complaint, case.complaint_id)) == {
+            "add_agencies", "stop_waiting"}
     with pytest.raises(CoordinationRefused) as refused:
         coordination.stop_waiting(db, engine, lead, case.complaint_id)
     assert refused.value.agencies == [PONTIANAK]
@@ -261,12 +273,13 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
         "decision": "jawab", "answer": "Pemkot membersihkan saluran minggu depan."}, agency=PONTIANAK)
     with db.session() as s:
         assert coordination.missing_required(s, case.complaint_id) == []
-        assert coordination.waiting_for(engine, s, s.get(Complaint, case.complaint_id)) == {"stop_waiting"}
+        assert coordination.waiting_for(engine, s, s.get(Complaint, case.complaint_id)) == {
+            "add_agencies", "stop_waiting"}
     coordination.stop_waiting(db, engine, lead, case.complaint_id)
     case.check_save_restore()
     assert case.ready_elements() == [("consolidate_coordination", roles.LIAISON, PUPR)]
     statuses = {a: r.status for a, r in case.requests().items()}
-    assert statuses == {DINKES: "not_ours", KUBURAYA: "cancelled", PONTIANAK: "answered"}
+    assert statuses == {DINKES: "not_ours", KUBURAYA: "cancelled", PONTIANAK: "answered", DISDIK: "cancelled"}
 
     # the lead answers the reporter
     case.do("pupr.penghubung", "consolidate_coordination", {
@@ -278,38 +291,40 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
                                           "pontianak.penghubung", "kuburaya.kepala", "disdik.penghubung",
                                           "inspektorat.penghubung")} == {
         "pupr.penghubung": True, "dinkes.penghubung": True, "kuburaya.penghubung": True,
-        "pontianak.penghubung": True, "kuburaya.kepala": True, "disdik.penghubung": False,
+        "pontianak.penghubung": True, "kuburaya.kepala": True, "disdik.penghubung": True,
         "inspektorat.penghubung": False}
     with db.session() as s:
         complaint = s.get(Complaint, case.complaint_id)
         assert not policy.sees_reporter_identity(case.user("dinkes.penghubung"), complaint)
         with pytest.raises(CaseNotFound):
-            visible_complaint(s, case.user("disdik.penghubung"), case.complaint_id)
+            visible_complaint(s, case.user("inspektorat.penghubung"), case.complaint_id)
 
 
-def test_results_are_collected_flat_in_task_data(db, engine, host, clock):
+def test_the_round_ends_by_itself_once_every_addition_has_answered(db, engine, host, clock):
     case = request_coordination(HostCase(db, engine))
     lead = case.user("pupr.penghubung")
     case.do("dinkes.penghubung", "coordination_reply", {
         "decision": "bukan_wewenang", "reason": "Bukan kami.", "suggested_agency": PONTIANAK}, agency=DINKES)
-    coordination.add_agencies(db, engine, lead, case.complaint_id, [PONTIANAK, DISDIK], "Mohon data.",
-                              required=False)
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(PONTIANAK, question="Mohon data."))
+    case.check_save_restore()
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(DISDIK, question="Mohon data sekolah."))
+    case.check_save_restore()
     case.do("kuburaya.penghubung", "coordination_reply", {"decision": "jawab", "answer": "Aset kabupaten."},
             agency=KUBURAYA)
     assert "consolidate_coordination" not in [t.element_id for t in case.ready()]  # added agencies still answer
     case.do("disdik.penghubung", "coordination_reply", {"decision": "jawab", "answer": "-"}, agency=DISDIK)
+    assert "consolidate_coordination" not in [t.element_id for t in case.ready()]  # Pontianak still answers
     case.do("pontianak.penghubung", "coordination_reply", {"decision": "jawab", "answer": "Ya."}, agency=PONTIANAK)
+    assert case.ready_elements() == [("consolidate_coordination", roles.LIAISON, PUPR)]
     data = case.data()["consolidate_coordination"]
-    assert data["coordination_rounds"] == 1
-    assert sorted(data["coordination_results"], key=lambda r: r["agency"]) == [
-        {"agency": DINKES, "decision": "bukan_wewenang", "suggested_agency": PONTIANAK},
-        {"agency": KUBURAYA, "decision": "jawab", "suggested_agency": None}]
-    assert sorted(r["agency"] for r in data["added_coordination_results"]) == [DISDIK, PONTIANAK]
-    assert not {"agency", "added_agency", "answer", "reason", "question"} & set(data)
+    assert data["coordination_rounds"] == 1 and data["coordination_asked"] == [DINKES, KUBURAYA, PONTIANAK, DISDIK]
+    # small and flat: no texts, no per-agency leftovers of the round
+    assert not {"agency", "added_agency", "answer", "reason", "question", "coordination_requests",
+                "more_agencies", "added_agencies", "open_batches"} & set(data)
     # an answered round cannot be stopped or extended any more
     with pytest.raises(CoordinationRefused) as refused:
-        coordination.add_agencies(db, engine, lead, case.complaint_id, [DISDIK], "?", required=False)
-    assert refused.value.reason == "already_asked"
+        coordination.add_agencies(db, engine, lead, case.complaint_id, ask("inspektorat-kalbar"))
+    assert refused.value.reason == "not_waiting"
     with pytest.raises(CoordinationRefused) as refused:
         coordination.stop_waiting(db, engine, lead, case.complaint_id)
     assert refused.value.reason == "not_waiting"
@@ -318,7 +333,7 @@ def test_results_are_collected_flat_in_task_data(db, engine, host, clock):
 def test_stopping_cancels_every_outstanding_request_and_escalation(db, engine, host, clock):
     case = request_coordination(HostCase(db, engine), required=())
     lead = case.user("pupr.penghubung")
-    coordination.add_agencies(db, engine, lead, case.complaint_id, [PONTIANAK], QUESTION, required=False)
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(PONTIANAK))
     due = engine.sla_book.due("coordination_reply", "infrastruktur", DINKES, MONDAY)
     fire(case, clock, due + timedelta(hours=1))
     assert len([t for t in case.ready() if t.element_id == "coordination_overdue"]) == 3
@@ -373,17 +388,23 @@ def test_the_diagram_bounds_the_loop_by_itself(db, engine, host, clock):
     assert case.data() == {}
 
 
-@pytest.mark.parametrize("form, field", [
-    ({"coordination_agencies": [DINKES], "required_agencies": [KUBURAYA]}, "required_agencies"),
-    ({"coordination_agencies": [PUPR]}, "coordination_agencies"),
-    ({"coordination_agencies": ["no-such-agency"]}, "coordination_agencies"),
-    ({"coordination_agencies": []}, "coordination_agencies"),
-    ({"coordination_agencies": [DINKES, DINKES]}, "coordination_agencies"),
+def _row(agency, question=QUESTION, **more):
+    return {"agency": agency, "question": question, **more}
+
+
+@pytest.mark.parametrize("rows, field", [
+    ([_row(DINKES), _row(PUPR)], "coordination_requests.1.agency"),
+    ([_row("no-such-agency")], "coordination_requests.0.agency"),
+    ([], "coordination_requests"),
+    ([_row(DINKES), _row(DINKES)], "coordination_requests.1.agency"),
+    ([_row(DINKES), _row(KUBURAYA, question="")], "coordination_requests.1.question"),
+    ([_row(DINKES), {"question": QUESTION}], "coordination_requests.1.agency"),
+    ([_row(DINKES, required="ya")], "coordination_requests.0.required"),
 ])
-def test_a_wrong_request_is_refused_whole(db, engine, host, clock, form, field):
+def test_a_wrong_request_is_refused_whole(db, engine, host, clock, rows, field):
     case = HostCase(db, engine)
     with pytest.raises(FormInvalid) as invalid:
-        case.do("pupr.penghubung", "request_coordination", {"question": QUESTION, **form})
+        case.do("pupr.penghubung", "request_coordination", {"coordination_requests": rows})
     assert field in invalid.value.fields
     assert case.requests() == {}
     assert case.ready_elements() == [("request_coordination", roles.LIAISON, PUPR)]
@@ -395,38 +416,45 @@ def test_only_the_lead_agency_steers(db, engine, host, clock):
         with pytest.raises((commands.Forbidden, CaseNotFound)):
             coordination.stop_waiting(db, engine, case.user(username), case.complaint_id)
     with pytest.raises(CaseNotFound):  # an agency that is not involved does not even see the case
-        coordination.add_agencies(db, engine, case.user("disdik.penghubung"), case.complaint_id,
-                                  [DISDIK], QUESTION, required=False)
+        coordination.add_agencies(db, engine, case.user("disdik.penghubung"), case.complaint_id, ask(DISDIK))
     with pytest.raises(commands.Forbidden):
-        coordination.add_agencies(db, engine, case.user("kuburaya.penghubung"), case.complaint_id,
-                                  [PONTIANAK], QUESTION, required=False)
+        coordination.add_agencies(db, engine, case.user("kuburaya.penghubung"), case.complaint_id, ask(PONTIANAK))
     # the head above the lead agency (the governor over the dinas) may steer
-    coordination.add_agencies(db, engine, case.user("gubernur"), case.complaint_id, [PONTIANAK],
-                              QUESTION, required=False)
+    coordination.add_agencies(db, engine, case.user("gubernur"), case.complaint_id, ask(PONTIANAK))
     assert case.requests()[PONTIANAK].requested_by == "gubernur"
 
 
-@pytest.mark.parametrize("codes, question, reason", [
-    ([DINKES], QUESTION, "already_asked"),
-    ([PUPR], QUESTION, "invalid_agencies"),
-    (["no-such-agency"], QUESTION, "invalid_agencies"),
-    ([], QUESTION, "invalid_agencies"),
-    ([PONTIANAK], "   ", "empty_question"),
+@pytest.mark.parametrize("asks, field, message", [
+    (ask(DINKES), "coordination_requests.0.agency", "already asked in this round"),
+    (ask(PONTIANAK, PUPR), "coordination_requests.1.agency", "the lead agency cannot ask itself"),
+    (ask("no-such-agency"), "coordination_requests.0.agency", "not one of the allowed choices"),
+    ([], "coordination_requests", "required"),
+    (ask(PONTIANAK, PONTIANAK), "coordination_requests.1.agency", "chosen twice"),
+    (ask(PONTIANAK, question=""), "coordination_requests.0.question", "required"),
 ])
-def test_adding_agencies_checks_its_input(db, engine, host, clock, codes, question, reason):
+def test_adding_agencies_checks_its_input(db, engine, host, clock, asks, field, message):
     case = request_coordination(HostCase(db, engine))
-    with pytest.raises(CoordinationRefused) as refused:
-        coordination.add_agencies(db, engine, case.user("pupr.penghubung"), case.complaint_id, codes,
-                                  question, required=False)
-    assert refused.value.reason == reason
+    with pytest.raises(FormInvalid) as invalid:
+        coordination.add_agencies(db, engine, case.user("pupr.penghubung"), case.complaint_id, asks)
+    assert invalid.value.fields[field] == message
     assert sorted(case.requests()) == [DINKES, KUBURAYA]
+
+
+def test_one_round_asks_at_most_twenty_agencies(db, engine, host, clock, monkeypatch):
+    monkeypatch.setattr(coordination, "MAX_AGENCIES_PER_ROUND", 3)
+    case = request_coordination(HostCase(db, engine))
+    lead = case.user("pupr.penghubung")
+    coordination.add_agencies(db, engine, lead, case.complaint_id, ask(PONTIANAK))
+    with pytest.raises(FormInvalid) as invalid:
+        coordination.add_agencies(db, engine, lead, case.complaint_id, ask(DISDIK))
+    assert invalid.value.fields == {"coordination_requests": "at most 3 agencies in one round"}
 
 
 def test_before_any_request_nothing_can_be_added_or_stopped(db, engine, host, clock):
     case = HostCase(db, engine)
     lead = case.user("pupr.penghubung")
     with pytest.raises(CoordinationRefused) as refused:
-        coordination.add_agencies(db, engine, lead, case.complaint_id, [DINKES], QUESTION, required=False)
+        coordination.add_agencies(db, engine, lead, case.complaint_id, ask(DINKES))
     assert refused.value.reason == "not_waiting"
     assert case.requests() == {}
     with pytest.raises(CoordinationRefused):

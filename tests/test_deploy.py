@@ -24,7 +24,8 @@ def versions(db, process_id):
 def test_same_content_twice_makes_no_new_version(db):
     with db.transaction() as s:
         results = deploy(s, [BPMN_DIR], deployed_by="perancang")
-    assert {(r.process_id, r.version, r.created) for r in results} == {("complaint", 1, False), ("coordination", 1, False)}
+    assert {(r.process_id, r.version, r.created) for r in results} == {("complaint", 1, False), ("coordination", 1, False),
+                                                                   ("coordination_round", 1, False)}
     assert versions(db, "complaint") == [1]
 
 
@@ -109,4 +110,4 @@ def test_no_diagrams_found(db, tmp_path):
     with pytest.raises(InvalidDiagram, match="no .bpmn"), db.transaction() as s:
         deploy(s, [tmp_path], deployed_by="x")
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 2  # complaint + coordination
+        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 3  # complaint, coordination, its round

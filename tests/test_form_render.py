@@ -168,6 +168,11 @@ def test_each_form_of_the_diagram_renders(app, db, form_file):
     schema = json.loads((BPMN_DIR / "forms" / form_file).read_text())
     ui_path = BPMN_DIR / "forms" / form_file.replace(".json", ".ui.json")
     ui = json.loads(ui_path.read_text()) if ui_path.exists() else {}
+    if "ui:page" in ui:  # drawn by a page of its own, which the task page must know
+        from webapp.views.tasks import FORM_PAGES
+
+        assert ui["ui:page"] in FORM_PAGES
+        return
     with db.session() as s:
         agencies = form_render.agency_groups(s)
     fields = build_fields(schema, ui, agencies=agencies)

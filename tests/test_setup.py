@@ -33,7 +33,7 @@ def test_init_demo_twice_keeps_data_and_adds_nothing(tmp_path, monkeypatch):
     assert "32 complaints added" in first.output
     db = Database(url)
     before = counts(db)
-    assert before["Complaint"] == 32 and before["ProcessVersion"] == 2  # complaint + coordination
+    assert before["Complaint"] == 32 and before["ProcessVersion"] == 3  # complaint, coordination, its round
     second = runner.invoke(main, ["init", "--demo"])
     assert second.exit_code == 0, second.output
     assert "0 complaints added" in second.output and "unchanged" in second.output

@@ -1,4 +1,5 @@
-"""The coordination section of the case page and its forms (webapp/views/coordination.py)."""
+"""The coordination section of the case page (webapp/views/coordination.py) and its forms
+(coordination_asks.py for the lead, coordination_thread.py for the thread)."""
 from __future__ import annotations
 
 import io
@@ -12,15 +13,6 @@ from tests.test_coordination_attachments import DOCX, DOCX_TYPE, EXE, PNG
 from tests.test_coordination import DINKES, DISDIK, KUBURAYA, PONTIANAK, PUPR, QUESTION, HostCase, request_coordination
 from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the domain tests)
 from workflows.models import Complaint, OutboxMessage
-
-
-@pytest.fixture(autouse=True)
-def coordination_views(app):
-    if "coordination" not in app.blueprints:
-        from webapp.views import coordination
-
-        app.register_blueprint(coordination.bp)
-    return app
 
 
 @pytest.fixture
@@ -67,7 +59,7 @@ def test_the_lead_sees_requests_by_round_and_cannot_stop_yet(client, auth, case)
     assert html.count('data-testid="required"') == 1
     assert re.search(r'data-testid="stop-waiting"[^>]*disabled', html, re.DOTALL)
     assert 'data-testid="stop-help"' in html and "Dinas Kesehatan" in html
-    assert 'data-testid="add-agencies-toggle"' in html and 'data-testid="add-form"' in html
+    assert 'data-testid="add-agencies"' in html
     assert re.search(r'data-testid="request-due">\d', html)  # the reply task's deadline
     assert 'data-testid="message-form"' in html
 
@@ -78,7 +70,7 @@ def test_an_asked_agency_sees_its_question_but_not_the_leads_buttons(client, aut
     callout = re.search(r'data-testid="question-for-you".*?</div>\s*</div>', html, re.DOTALL).group(0)
     assert QUESTION in callout and 'data-testid="answer-link"' in callout
     assert case.task("coordination_reply", DINKES).id in callout
-    assert "stop-waiting" not in html and "add-agencies-toggle" not in html
+    assert "stop-waiting" not in html and 'data-testid="add-agencies"' not in html
     assert 'data-testid="message-form"' in html  # involved agencies write in the thread
 
 
@@ -116,32 +108,63 @@ def test_a_case_without_coordination_has_no_section(client, auth, db, process_en
 
 def test_adding_agencies_with_mistakes_keeps_what_was_typed(client, auth, case):
     auth.login("pupr.penghubung")
-    response = client.post(url(case, "agencies"), data={"agencies": PONTIANAK, "question": "  "})
+    response = client.post(url(case, "agencies"), data={
+        "agencies": [PONTIANAK, DISDIK], "question_all": "", f"question-{DISDIK}": "Data sekolah?",
+        "required": [DISDIK]})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'data-testid="error-question"' in html
+    assert f'data-testid="error-question-{PONTIANAK}"' in html  # Pontianak got no question at all
+    assert f'data-testid="error-question-{DISDIK}"' not in html and "Data sekolah?" in html
     assert f'value="{PONTIANAK}" id="agencies-{PONTIANAK}" checked' in html
-    response = client.post(url(case, "agencies"), data={"question": "Mohon data."})
-    assert response.status_code == 422 and 'data-testid="error-agencies"' in response.get_data(as_text=True)
+    assert f'value="{DISDIK}" id="required-{DISDIK}" checked' in html
+    response = client.post(url(case, "agencies"), data={"question_all": "Mohon data."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="error-agencies"' in html and "Mohon data." in html
     assert requests_shown(section(page(client, case))) == {DINKES: "waiting", KUBURAYA: "waiting"}
 
 
-def test_adding_agencies_once_per_round(client, auth, case):
+def test_without_javascript_the_boxes_come_from_the_server(client, auth, case):
     auth.login("pupr.penghubung")
+    response = client.post(url(case, "agencies"), data={"agencies": [PONTIANAK], "question_all": "Umum",
+                                                         "refresh": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'data-testid="ask-{PONTIANAK}"' in html and "Umum" in html
+    assert PONTIANAK not in case.requests()
+
+
+def test_adding_agencies_again_and_again_while_the_round_runs(client, auth, case):
+    auth.login("pupr.penghubung")
+    html = section(page(client, case))
+    assert 'data-testid="add-agencies"' in html
     form = client.get(url(case, "agencies")).get_data(as_text=True)
-    assert QUESTION in form and f'value="{DINKES}"' not in form and f'value="{PUPR}"' not in form
+    assert f'value="{DINKES}"' not in form and f'value="{PUPR}"' not in form  # asked already, or the lead
     response = client.post(url(case, "agencies"), data={
-        "agencies": [PONTIANAK, DISDIK], "question": "Mohon data saluran.", "required": "1"})
+        "agencies": [PONTIANAK, DISDIK], "question_all": "Mohon data saluran.",
+        f"question-{DISDIK}": "Dan data sekolah di sekitarnya.", "required": [PONTIANAK]})
     redirected_to_section(response, case)
     html = section(page(client, case))
     assert requests_shown(html) == {DINKES: "waiting", KUBURAYA: "waiting", PONTIANAK: "waiting", DISDIK: "waiting"}
-    assert html.count('data-testid="required"') == 3
-    assert html.count('data-testid="own-question"') == 2 and "Mohon data saluran." in html
-    assert "add-agencies-toggle" not in html  # the round's add_agencies event has fired
-    response = client.post(url(case, "agencies"), data={"agencies": ["inspektorat-kalbar"], "question": "?"})
+    assert html.count('data-testid="required"') == 2  # Dinkes and Pontianak
+    assert case.requests()[PONTIANAK].question == "Mohon data saluran."
+    assert case.requests()[DISDIK].question == "Mohon data saluran.\n\nDan data sekolah di sekitarnya."
+    assert html.count('data-testid="own-question"') == 4  # the round's agencies got different questions
+    # a second addition in the same round
+    assert 'data-testid="add-agencies"' in html
+    response = client.post(url(case, "agencies"), data={"agencies": ["inspektorat-kalbar"], "question_all": "?"})
+    redirected_to_section(response, case)
+    assert flashed(client) == ["success"]
+    assert "inspektorat-kalbar" in case.requests()
+
+
+def test_adding_is_refused_once_the_round_is_over(client, auth, case):
+    for agency, username in ((DINKES, "dinkes.penghubung"), (KUBURAYA, "kuburaya.penghubung")):
+        case.do(username, "coordination_reply", {"decision": "jawab", "answer": "Sudah."}, agency=agency)
+    auth.login("pupr.penghubung")
+    assert 'data-testid="add-agencies"' not in section(page(client, case))
+    response = client.post(url(case, "agencies"), data={"agencies": [PONTIANAK], "question_all": "?"})
     redirected_to_section(response, case)
     assert flashed(client) == ["warning"]
-    assert "inspektorat-kalbar" not in case.requests()
+    assert PONTIANAK not in case.requests()
 
 
 def test_asking_the_suggested_agency_from_a_not_ours_reply(client, auth, case):
@@ -204,18 +227,27 @@ def test_the_lead_asks_through_the_section_form(client, auth, db, engine, host, 
     auth.login("pupr.penghubung")
     html = section(page(client, case))
     assert 'data-testid="ask-callout"' in html
+    # the generic task page cannot draw rows of agencies: it sends the officer to this form
+    task_id = case.task("request_coordination", PUPR).id
+    for response in (client.get(f"/tasks/{task_id}"), client.post(f"/tasks/{task_id}", data={})):
+        assert response.status_code == 302 and response.headers["Location"].endswith(url(case, "request"))
     form = client.get(url(case, "request")).get_data(as_text=True)
-    assert f'name="coordination_agencies" value="{DINKES}"' in form
+    assert f'name="agencies" value="{DINKES}"' in form
     assert f'value="{PUPR}"' not in form  # the lead does not ask itself
-    response = client.post(url(case, "request"), data={
-        "coordination_agencies": [DINKES], "required_agencies": [KUBURAYA], "question": QUESTION})
+    response = client.post(url(case, "request"), data={"agencies": [DINKES, KUBURAYA],
+                                                       f"question-{KUBURAYA}": QUESTION, "required": [KUBURAYA]})
     assert response.status_code == 422
-    assert 'data-testid="error-required_agencies"' in response.get_data(as_text=True)
+    assert f'data-testid="error-question-{DINKES}"' in response.get_data(as_text=True)
+    assert case.requests() == {}
     response = client.post(url(case, "request"), data={
-        "coordination_agencies": [DINKES, KUBURAYA], "required_agencies": [KUBURAYA], "question": QUESTION})
+        "agencies": [DINKES, KUBURAYA], f"question-{DINKES}": "Kasus DBD?", f"question-{KUBURAYA}": QUESTION,
+        "required": [KUBURAYA]})
     redirected_to_section(response, case)
-    assert requests_shown(section(page(client, case))) == {DINKES: "waiting", KUBURAYA: "waiting"}
+    html = section(page(client, case))
+    assert requests_shown(html) == {DINKES: "waiting", KUBURAYA: "waiting"}
+    assert 'data-testid="question"' not in html and html.count('data-testid="own-question"') == 2
     assert case.requests()[KUBURAYA].required and not case.requests()[DINKES].required
+    assert case.requests()[DINKES].question == "Kasus DBD?"
     # the request is done: the form now only says so
     response = client.get(url(case, "request"), follow_redirects=True)
     assert 'data-testid="coordination"' in response.get_data(as_text=True)

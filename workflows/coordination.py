@@ -29,7 +29,9 @@ from workflows.models import Agency, Complaint, User
 REQUEST_TASK, REPLY_TASK, CONSOLIDATE_TASK = "request_coordination", "coordination_reply", "consolidate_coordination"
 ADD_MESSAGE, STOP_MESSAGE = "add_agencies", "stop_waiting"
 MAX_ROUNDS = 3  # the diagram's gateway has the same bound
-MAX_AGENCIES = 10
+MAX_AGENCIES = 10  # asked at once
+MAX_AGENCIES_PER_ROUND = 20  # bounds the diagram's loop of additions
+FIELD = "coordination_requests"  # the request form's rows, also used for errors of additions
 WAITING, ANSWERED, NOT_OURS, CANCELLED = "waiting", "answered", "not_ours", "cancelled"
 REPLIED = (ANSWERED, NOT_OURS)
 
@@ -55,6 +57,21 @@ class CoordinationRequest(Base):
     replied_by: Mapped[str | None] = mapped_column(String(100))
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_task_id: Mapped[str | None] = mapped_column(String(36))  # the open (later: answered) reply task
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One agency to ask, what the lead needs from it, and whether its answer is required."""
+
+    agency: str
+    question: str
+    required: bool = False
+
+
+def asks_from(rows: Iterable[Any]) -> list[Ask]:
+    """Asks from form rows ({"agency", "question", "required"}); rows that are not objects are skipped."""
+    return [Ask(str(row.get("agency") or "").strip(), str(row.get("question") or "").strip(),
+                bool(row.get("required"))) for row in rows if isinstance(row, dict)]
 
 
 class CoordinationRefused(Exception):
@@ -142,15 +159,11 @@ class CoordinationHooks:
                 request.status = CANCELLED
 
     def _requested(self, session: Session, complaint: Complaint, form: dict, actor: str) -> None:
-        agencies = _unique(form.get("coordination_agencies") or [])
-        required = set(_unique(form.get("required_agencies") or []))
-        problems = _agency_problems(session, complaint, agencies)
-        if required - set(agencies):
-            problems["required_agencies"] = "choose required agencies among the agencies asked"
+        asks = asks_from(form.get(FIELD) or [])
+        problems = ask_problems(session, complaint, asks, already_asked=set())
         if problems:
             raise FormInvalid(problems)
-        _add_requests(session, complaint, current_round(session, complaint.id) + 1, agencies, required,
-                      str(form.get("question") or ""), actor, self.public_url)
+        _add_requests(session, complaint, current_round(session, complaint.id) + 1, asks, actor, self.public_url)
 
     def _replied(self, session: Session, complaint: Complaint, row: HumanTask, form: dict, actor: str) -> None:
         request = session.scalars(select(CoordinationRequest).where(
@@ -165,32 +178,39 @@ class CoordinationHooks:
         _notify_lead_of_reply(session, complaint, request, self.public_url)
 
 
-def _unique(values: Iterable[Any]) -> list[str]:
-    seen: list[str] = []
-    for value in values:
-        if isinstance(value, str) and value.strip() and value.strip() not in seen:
-            seen.append(value.strip())
-    return seen
+def ask_problems(session: Session, complaint: Complaint, asks: list[Ask], already_asked: set[str]) -> dict[str, str]:
+    """Field messages for asks that cannot be sent, keyed like the form ("coordination_requests.1.agency")."""
+    if not asks:
+        return {FIELD: "required"}
+    if len(asks) > MAX_AGENCIES:
+        return {FIELD: f"at most {MAX_AGENCIES} agencies at once"}
+    if len(already_asked) + len(asks) > MAX_AGENCIES_PER_ROUND:
+        return {FIELD: f"at most {MAX_AGENCIES_PER_ROUND} agencies in one round"}
+    codes = [a.agency for a in asks]
+    known = set(session.scalars(select(Agency.code).where(Agency.code.in_(codes), Agency.active)))
+    problems: dict[str, str] = {}
+    for i, ask in enumerate(asks):
+        if not ask.agency:
+            problems[f"{FIELD}.{i}.agency"] = "required"
+        elif ask.agency not in known:
+            problems[f"{FIELD}.{i}.agency"] = "not one of the allowed choices"
+        elif ask.agency == complaint.lead_agency_code:
+            problems[f"{FIELD}.{i}.agency"] = "the lead agency cannot ask itself"
+        elif ask.agency in already_asked:
+            problems[f"{FIELD}.{i}.agency"] = "already asked in this round"
+        elif ask.agency in codes[:i]:
+            problems[f"{FIELD}.{i}.agency"] = "chosen twice"
+        if not ask.question:
+            problems[f"{FIELD}.{i}.question"] = "required"
+    return problems
 
 
-def _agency_problems(session: Session, complaint: Complaint, agencies: list[str]) -> dict[str, str]:
-    if not agencies:
-        return {"coordination_agencies": "required"}
-    if len(agencies) > MAX_AGENCIES:
-        return {"coordination_agencies": f"at most {MAX_AGENCIES} agencies at once"}
-    known = set(session.scalars(select(Agency.code).where(Agency.code.in_(agencies), Agency.active)))
-    if set(agencies) - known:
-        return {"coordination_agencies": "not one of the allowed choices"}
-    if complaint.lead_agency_code in agencies:
-        return {"coordination_agencies": "the lead agency cannot ask itself"}
-    return {}
-
-
-def _add_requests(session: Session, complaint: Complaint, round_no: int, agencies: list[str], required: set[str],
-                  question: str, actor: str, public_url: str) -> list[CoordinationRequest]:
-    rows = [CoordinationRequest(complaint_id=complaint.id, round=round_no, agency_code=code, question=question,
-                                required=code in required, requested_by=actor, requested_at=now())
-            for code in agencies]
+def _add_requests(session: Session, complaint: Complaint, round_no: int, asks: list[Ask], actor: str,
+                  public_url: str) -> list[CoordinationRequest]:
+    rows = [CoordinationRequest(complaint_id=complaint.id, round=round_no, agency_code=ask.agency,
+                                question=ask.question[:10000], required=ask.required, requested_by=actor,
+                                requested_at=now())
+            for ask in asks]
     session.add_all(rows)
     session.flush()
     _notify_asked(session, complaint, rows, public_url)
@@ -244,25 +264,25 @@ def _lead_case(session: Session, user: User, complaint_id: int) -> tuple[Complai
     return complaint, session.get(ProcessInstance, complaint.process_instance_id)
 
 
-def add_agencies(db: Database, engine: ProcessEngine, user: User, complaint_id: int, agency_codes: Iterable[str],
-                 question: str, required: bool, public_url: str = "") -> list[str]:
-    """Ask more agencies in the running round (once per round, while the first ones still answer).
+def add_agencies(db: Database, engine: ProcessEngine, user: User, complaint_id: int, asks: list[Ask],
+                  public_url: str = "") -> list[str]:
+    """Ask more agencies in the running round, as often as needed while the round waits for answers.
 
-    Returns the codes asked. Raises CaseNotFound, Forbidden, CoordinationRefused.
+    Returns the codes asked. Raises CaseNotFound, Forbidden, FormInvalid (field messages keyed like the
+    request form's rows), CoordinationRefused ("not_waiting": the round is over).
     """
-    agencies, question = _unique(agency_codes), (question or "").strip()
     with db.transaction() as session:
         complaint, instance = _lead_case(session, user, complaint_id)
-        if _agency_problems(session, complaint, agencies):
-            raise CoordinationRefused("invalid_agencies", agencies)
-        if not question:
-            raise CoordinationRefused("empty_question")
         round_no = current_round(session, complaint.id)
-        asked = {r.agency_code for r in requests_of(session, complaint.id) if r.round == round_no}
-        if asked & set(agencies):
-            raise CoordinationRefused("already_asked", sorted(asked & set(agencies)))
-        _add_requests(session, complaint, round_no, agencies, set(agencies) if required else set(),
-                      question[:10000], user.username, public_url)
+        this_round = [r for r in requests_of(session, complaint.id) if r.round == round_no]
+        if not any(r.status == WAITING for r in this_round):  # every agency replied, or the lead stopped
+            raise CoordinationRefused("not_waiting")
+        asked = {r.agency_code for r in this_round}
+        problems = ask_problems(session, complaint, asks, already_asked=asked)
+        if problems:
+            raise FormInvalid(problems)
+        agencies = [ask.agency for ask in asks]
+        _add_requests(session, complaint, round_no, asks, user.username, public_url)
         try:
             engine.send_message(session, instance.id, ADD_MESSAGE, {"agencies": agencies}, user.username)
         except NotAllowed:

@@ -58,7 +58,7 @@ def test_pupr_coordinates_and_answers(page, live_server):
     case_url = page.url.split("#")[0]
     logout(page, base)
 
-    # -- PUPR decides to ask other agencies, and asks Dinkes (required) and Kubu Raya
+    # -- PUPR decides to ask other agencies, and asks Dinkes (required) and Kubu Raya, each its own question
     login(page, base, "pupr.penghubung")
     page.goto(case_url)
     complete_from_case(page, "Tindak lanjuti laporan")
@@ -66,10 +66,16 @@ def test_pupr_coordinates_and_answers(page, live_server):
     page.click("[data-testid=complete]")
     page.wait_for_url(re.compile(r"/cases/\d+"))
     page.click("[data-testid=ask-agencies]")
-    page.check("#coordination_agencies-dinkes-kalbar")
-    page.check("#coordination_agencies-pemkab-kuburaya")
-    page.check("#required_agencies-dinkes-kalbar")
-    page.fill("#coordination-question", QUESTION)
+    assert page.locator("[data-no-js]").is_hidden()  # the boxes come from the script
+    page.check("#agencies-dinkes-kalbar")
+    page.check("#agencies-pemkab-kuburaya")
+    page.fill("#question-all", QUESTION)
+    page.fill("#question-dinkes-kalbar", "Adakah risiko kesehatan dari genangan di lubang itu?")
+    page.check("#required-dinkes-kalbar")
+    page.uncheck("#agencies-pemkab-kuburaya")  # a box hides with its agency, and comes back with what was typed
+    assert page.locator("[data-ask=pemkab-kuburaya]").is_hidden()
+    page.check("#agencies-pemkab-kuburaya")
+    assert page.locator("[data-ask=pemkab-kuburaya]").is_visible()
     shot(page, "coordination-01-request-form")
     page.click("[data-testid=send-request]")
     page.wait_for_url(re.compile(r"/cases/\d+"))
@@ -82,7 +88,8 @@ def test_pupr_coordinates_and_answers(page, live_server):
     # -- Dinas Kesehatan reads the question and says it is not theirs, suggesting Pontianak
     login(page, base, "dinkes.penghubung")
     page.goto(case_url)
-    assert QUESTION in page.locator("[data-testid=question-for-you]").inner_text()
+    question = page.locator("[data-testid=question-for-you]").inner_text()
+    assert QUESTION in question and "risiko kesehatan" in question
     page.click("[data-testid=answer-link]")
     page.wait_for_url(re.compile(r"/tasks/[0-9a-f-]+$"))
     page.get_by_label("Bukan wewenang kami").check()
@@ -109,6 +116,13 @@ def test_pupr_coordinates_and_answers(page, live_server):
     page.click("[data-testid=add-suggested]")
     page.wait_for_url(re.compile(r"/cases/\d+"))
     assert requests_shown(page)["pemkot-pontianak"] == "waiting"
+    # ... and, in the same round, Dinas Pendidikan for information
+    page.click("[data-testid=add-agencies]")
+    page.check("#agencies-disdik-kalbar")
+    page.fill("#question-disdik-kalbar", "Apakah ada sekolah di ruas jalan itu?")
+    page.click("[data-testid=send-add]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    assert requests_shown(page)["disdik-kalbar"] == "waiting"
     logout(page, base)
 
     # -- Pontianak answers
@@ -129,7 +143,7 @@ def test_pupr_coordinates_and_answers(page, live_server):
     page.click("[data-testid=stop-waiting]")
     page.wait_for_url(re.compile(r"/cases/\d+"))
     assert requests_shown(page) == {"dinkes-kalbar": "not_ours", "pemkab-kuburaya": "cancelled",
-                                    "pemkot-pontianak": "answered"}
+                                    "pemkot-pontianak": "answered", "disdik-kalbar": "cancelled"}
     shot(page, "coordination-04-lead-after-stop")
     complete_from_case(page, "Susun jawaban gabungan")
     page.get_by_label("Kirim jawaban gabungan ke pelapor").check()

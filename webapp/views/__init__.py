@@ -5,11 +5,13 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from webapp.api import api_blueprint
     from webapp.open311 import open311_blueprint
-    from webapp.views import (account, admin, auth, cases, coordination, coordination_thread, open311_keys, public,
+    from webapp.views import (account, admin, auth, cases, coordination_asks, coordination_thread, open311_keys, public,
                                sla_admin, tasks)
 
-    for module in (auth, tasks, cases, coordination, coordination_thread, admin, account, public, sla_admin,
+    for module in (auth, tasks, cases, coordination_asks, coordination_thread, admin, account, public, sla_admin,
                    open311_keys):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_blueprint(app))
     app.register_blueprint(open311_blueprint())
+    from webapp.views import dashboard
+    app.register_blueprint(dashboard.bp)

@@ -1,32 +1,23 @@
 """Coordination on the case page: requests by round, replies, the lead's actions, and the thread.
 
-The section itself is a partial of the case page (`coordination_section` gives it what it shows);
-the forms post here. A form with a mistake comes back on a page of its own, with the typed
-values kept and the message next to the field (422). The thread's form and files are in
-coordination_thread.py.
+The section itself is a partial of the case page (`coordination_section` gives it what it shows).
+Its forms post elsewhere: the lead's (ask, add, stop) to coordination_asks.py, the thread's
+messages and files to coordination_thread.py.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import ConcurrentUpdate, FormInvalid, TaskNotReady
 from engine.models import HumanTask
-from webapp import form_render, services
-from workflows import commands, coordination, policy, roles
-from workflows.cases import visible_complaint
-from workflows.coordination import CoordinationRefused, CoordinationRequest
+from workflows import coordination, policy, roles
+from workflows.coordination import CoordinationRequest
 from workflows.coordination_thread import CoordinationMessage, may_post, thread_of
 from workflows.models import Agency, Complaint, User
-
-bp = Blueprint("coordination", __name__, url_prefix="/cases")
-
 
 def section_url(complaint_id: int, action: str = "") -> str:
     """Paths are the contract (this blueprint may be registered after the case page exists)."""
@@ -50,7 +41,7 @@ class RequestRow:
 @dataclass
 class Round:
     number: int
-    question: str
+    question: str  # "" when the agencies got questions of their own
     asked_by: str
     asked_at: datetime
     rows: list[RequestRow] = field(default_factory=list)
@@ -73,8 +64,6 @@ class Section:
     request_task: HumanTask | None = None  # the lead's open "ask other agencies" task
     my_requests: list[RequestRow] = field(default_factory=list)  # open requests to the viewer's agencies
     my_agencies: list[str] = field(default_factory=list)
-    add_choices: list[form_render.OptionGroup] = field(default_factory=list)
-    current_question: str = ""
 
     @property
     def lead_name(self) -> str:
@@ -101,7 +90,7 @@ def _names(session: Session, usernames) -> dict[str, str]:
     return dict(session.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).all())
 
 
-def _request_task(session: Session, user: User, complaint: Complaint) -> HumanTask | None:
+def request_task(session: Session, user: User, complaint: Complaint) -> HumanTask | None:
     task = session.scalars(select(HumanTask).where(
         HumanTask.process_instance_id == complaint.process_instance_id,
         HumanTask.element_id == coordination.REQUEST_TASK, HumanTask.state == "ready")).first()
@@ -112,8 +101,8 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
     """What the case page shows of coordination; None when there is nothing to show or do."""
     requests = coordination.requests_of(session, complaint.id)
     messages = thread_of(session, complaint.id)
-    request_task = _request_task(session, user, complaint)
-    if not requests and not messages and request_task is None:
+    open_request = request_task(session, user, complaint)
+    if not requests and not messages and open_request is None:
         return None
     involved = coordination.involved_agencies(session, complaint.id)
     codes = set(involved) | {r.suggested_agency for r in requests if r.suggested_agency}
@@ -122,7 +111,7 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
     tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
         HumanTask.id.in_({r.reply_task_id for r in requests if r.reply_task_id})))}
     people = _names(session, {r.requested_by for r in requests} | {r.replied_by for r in requests})
-    section = Section(complaint.id, [], messages, agencies, involved, people, request_task=request_task,
+    section = Section(complaint.id, [], messages, agencies, involved, people, request_task=open_request,
                       is_lead=coordination.is_lead_officer(session, user, complaint),
                       may_post=may_post(session, user, complaint),
                       my_agencies=policy.agency_codes_in_scope(session, user))
@@ -134,9 +123,6 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
         section.missing = coordination.missing_required(session, complaint.id)
         section.can_stop = coordination.STOP_MESSAGE in waiting and not section.missing
     asked_now = {r.agency_code for r in requests if r.round == current}
-    if section.can_add:
-        section.add_choices = _agency_choices(session, asked_now | {complaint.lead_agency_code})
-        section.current_question = next((r.question for r in reversed(requests) if r.round == current), "")
     for r in requests:
         task = tasks.get(r.reply_task_id)
         row = RequestRow(r, agencies.get(r.agency_code, r.agency_code),
@@ -152,16 +138,10 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
         section.rounds[0].rows.append(row)
         if r.status == coordination.WAITING and r.agency_code in section.my_agencies and user.role == roles.LIAISON:
             section.my_requests.append(row)
+    for each in section.rounds:  # a round shows its question once when every agency got the same one
+        questions = {row.request.question for row in each.rows}
+        each.question = questions.pop() if len(questions) == 1 else ""
     return section
-
-
-def _agency_choices(session: Session, leave_out: set[str]) -> list[form_render.OptionGroup]:
-    groups = []
-    for group in form_render.agency_groups(session):
-        options = [o for o in group.options if o.value not in leave_out]
-        if options:
-            groups.append(form_render.OptionGroup(group.label, options))
-    return groups
 
 
 @dataclass
@@ -179,128 +159,3 @@ def task_question(session: Session, task: HumanTask) -> TaskQuestion | None:
     lead = session.scalar(select(Agency.name).join(Complaint, Complaint.lead_agency_code == Agency.code)
                           .where(Complaint.id == found.complaint_id))
     return TaskQuestion(found, lead or "")
-
-
-def _render_form(kind: str, complaint: Complaint, status: int = 200, errors: dict | None = None,
-                 values: dict | None = None):
-    with services.db().session() as s:
-        asked = {r.agency_code for r in coordination.requests_of(s, complaint.id)
-                 if r.round == coordination.current_round(s, complaint.id)} if kind == "add" else set()
-        groups = _agency_choices(s, {complaint.lead_agency_code} | asked)
-        involved = coordination.involved_agencies(s, complaint.id)
-        names = dict(s.execute(select(Agency.code, Agency.name).where(Agency.code.in_(involved))).all())
-    return render_template("coordination/form.html", kind=kind, c=complaint, groups=groups, errors=errors or {},
-                           values=values or {}, involved=[(code, names.get(code, code)) for code in involved],
-                           case_url=case_anchor(complaint.id), action=section_url(complaint.id, _ACTIONS[kind])
-                           ), status
-
-
-_ACTIONS = {"request": "request", "add": "agencies"}
-
-
-def _complaint(complaint_id: int) -> Complaint:
-    with services.db().session() as s:
-        return visible_complaint(s, _user(), complaint_id)
-
-
-def _names_of(codes: list[str]) -> str:
-    with services.db().session() as s:
-        names = dict(s.execute(select(Agency.code, Agency.name).where(Agency.code.in_(codes))).all())
-    return ", ".join(names.get(c, c) for c in codes)
-
-
-# -- the lead asks (the generic task form cannot pick several agencies yet) -------------------
-
-@bp.route("/<int:complaint_id>/coordination/request", methods=["GET", "POST"])
-@login_required
-def ask(complaint_id: int):
-    user = _user()
-    with services.db().session() as s:
-        complaint = visible_complaint(s, user, complaint_id)
-        task = _request_task(s, user, complaint)
-    if task is None:
-        flash(_("No coordination request is waiting for you on this case."), "warning")
-        return redirect(case_anchor(complaint_id))
-    if request.method == "GET":
-        return _render_form("request", complaint)
-    values = {"coordination_agencies": request.form.getlist("coordination_agencies"),
-              "required_agencies": request.form.getlist("required_agencies"),
-              "question": request.form.get("question", "").strip()}
-    try:
-        commands.complete_task(services.db(), services.process_engine(), user, task.id,
-                               {k: v for k, v in values.items() if v})
-    except FormInvalid as exc:
-        messages = form_render.field_messages(exc.fields)
-        return _render_form("request", complaint, 422, messages, values)
-    except (TaskNotReady, ConcurrentUpdate):
-        flash(_("Someone else completed or changed this task in the meantime; your answers were not saved."),
-              "warning")
-        return redirect(case_anchor(complaint_id))
-    flash(_("The agencies were asked. Each one now has a task with its own deadline."), "success")
-    return redirect(case_anchor(complaint_id))
-
-
-# -- the lead adds agencies or stops waiting ------------------------------------------------
-
-@bp.route("/<int:complaint_id>/coordination/agencies", methods=["GET", "POST"])
-@login_required
-def add(complaint_id: int):
-    complaint = _complaint(complaint_id)
-    if request.method == "GET":
-        with services.db().session() as s:
-            if not coordination.is_lead_officer(s, _user(), complaint):
-                raise commands.Forbidden("only the lead agency adds agencies")
-            rows = coordination.requests_of(s, complaint.id)
-        return _render_form("add", complaint, values={"question": rows[-1].question if rows else ""})
-    values = {"agencies": request.form.getlist("agencies"), "question": request.form.get("question", ""),
-              "required": request.form.get("required") == "1"}
-    return _add(complaint, values["agencies"], values["question"], values["required"], values)
-
-
-@bp.post("/<int:complaint_id>/coordination/agencies/suggested")
-@login_required
-def add_suggested(complaint_id: int):
-    complaint = _complaint(complaint_id)
-    with services.db().session() as s:
-        replied = s.get(CoordinationRequest, request.form.get("request_id", type=int) or 0)
-    if replied is None or replied.complaint_id != complaint.id or not replied.suggested_agency:
-        flash(_("That reply suggests no agency."), "warning")
-        return redirect(case_anchor(complaint_id))
-    return _add(complaint, [replied.suggested_agency], replied.question, replied.required, None)
-
-
-def _add(complaint: Complaint, agencies: list[str], question: str, required: bool, values: dict | None):
-    try:
-        added = coordination.add_agencies(services.db(), services.process_engine(), _user(), complaint.id,
-                                          agencies, question, required, services.settings().public_url)
-    except CoordinationRefused as exc:
-        errors = {
-            "invalid_agencies": {"agencies": _("Choose at least one agency other than the lead agency.")},
-            "already_asked": {"agencies": _("Already asked in this round: %(names)s.",
-                                            names=_names_of(exc.agencies))},
-            "empty_question": {"question": _("Write what you need from the agencies.")},
-        }.get(exc.reason)
-        if errors and values is not None:
-            return _render_form("add", complaint, 422, errors, values)
-        flash(_("Agencies can be added once per round, while the agencies asked first are still answering. "
-                "Ask them in a new round instead.") if exc.reason == "not_waiting"
-              else next(iter(errors.values())) if errors else str(exc), "warning")
-        return redirect(case_anchor(complaint.id))
-    flash(_("Asked as well: %(names)s.", names=_names_of(added)), "success")
-    return redirect(case_anchor(complaint.id))
-
-
-@bp.post("/<int:complaint_id>/coordination/stop")
-@login_required
-def stop(complaint_id: int):
-    complaint = _complaint(complaint_id)
-    try:
-        coordination.stop_waiting(services.db(), services.process_engine(), _user(), complaint.id)
-    except CoordinationRefused as exc:
-        if exc.reason == "required_missing":
-            flash(_("Still waiting for required answers from %(names)s.", names=_names_of(exc.agencies)), "warning")
-        else:
-            flash(_("This case is no longer waiting for answers."), "warning")
-        return redirect(case_anchor(complaint_id))
-    flash(_("You stopped waiting. Open requests were closed; write the combined answer now."), "success")
-    return redirect(case_anchor(complaint_id))

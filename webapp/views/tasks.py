@@ -16,7 +16,7 @@ from werkzeug.routing import BuildError
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from webapp import form_render, labels, services
-from webapp.views.coordination import task_question
+from webapp.views.coordination import section_url, task_question
 from workflows import commands, policy, roles, task_lists
 from workflows.models import Agency, Attachment, Category, User
 
@@ -276,10 +276,22 @@ def _render_task(ctx: dict, status: int = 200, values=None, messages=None, alert
     ), status
 
 
+# Forms the generic renderer cannot draw (rows of objects) name a page of their own in their UI
+# schema ("ui:page"); the task page sends the officer there.
+FORM_PAGES = {"coordination_request": lambda complaint_id: section_url(complaint_id, "request")}
+
+
+def _own_page(ctx: dict) -> str | None:
+    page = (ctx["ui_schema"] or {}).get("ui:page")
+    return FORM_PAGES[page](ctx["complaint"].id) if ctx["ready"] and page in FORM_PAGES else None
+
+
 @bp.get("/<task_id>")
 @login_required
 def view(task_id: str):
     ctx = _task_context(_user(), task_id)
+    if page := _own_page(ctx):
+        return redirect(page)
     return _render_task(ctx, values=MultiDict(ctx["prefill"]) if ctx["prefill"] else None)
 
 
@@ -293,6 +305,8 @@ def complete(task_id: str):
         return _render_task(ctx, 409, request.form, alert=lost_race)
     if not ctx["can_act"]:
         raise commands.Forbidden("this task is for another role or agency")
+    if page := _own_page(ctx):
+        return redirect(page)
     schema = ctx["schema"] or {"properties": {}}
     data, errors = form_render.parse_submission(schema, ctx["ui_schema"], request.form, ctx["agency_codes"] or None)
     if errors:
