@@ -31,6 +31,8 @@ TRANSFERRED = "dialihkan_ombudsman"
 # still runs (the Ombudsman is still handling them)
 OPEN_STATUSES = RUNNING_STATUSES + (TRANSFERRED,)
 NO_DEADLINE = "none"
+# siblings in the tree: governments first, then their offices, then the rest; by name within a kind
+KIND_ORDER = {kind: n for n, kind in enumerate(("province", "regency", "city", "dinas", "unit", "vertical", "ombudsman"))}
 
 
 def may_see(user: User) -> bool:
@@ -234,12 +236,12 @@ def dashboard(session: Session, user: User, at: datetime | None = None) -> Dashb
 
 def _rows(session: Session, counts: dict, shown: set[str], every_agency: bool) -> list[AgencyRow]:
     """Agency rows in tree order (siblings by name), then the work with no agency."""
-    agencies = session.execute(select(Agency.code, Agency.name, Agency.path, Agency.active)).all()
+    agencies = session.execute(select(Agency.code, Agency.name, Agency.kind, Agency.path, Agency.active)).all()
     wanted = {code for code, _role in counts if code} | {
         a.code for a in agencies if a.active and (every_agency or a.code in shown)}
-    names = {a.code: a.name for a in agencies}
-    # order by the names along the path, so each agency comes right after its parent
-    by_path = sorted(agencies, key=lambda a: [names.get(part, part).casefold() for part in a.path.strip("/").split("/")])
+    order = {a.code: (KIND_ORDER.get(a.kind, len(KIND_ORDER)), a.name.casefold()) for a in agencies}
+    # sorted by the agencies along the path, so each agency comes right after its parent
+    by_path = sorted(agencies, key=lambda a: [order.get(part, (0, part)) for part in a.path.strip("/").split("/")])
     rows = []
     for agency in by_path:
         if agency.code not in wanted:
