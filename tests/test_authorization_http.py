@@ -19,6 +19,7 @@ ACTORS = {  # username -> case names whose open task the user may act on
     "dinkes.kepala": set(),
     "pupr.penghubung": {"pupr"},
     "kuburaya.penghubung": {"moved"},
+    "kuburaya.verifikator": {"new"},
     "gubernur": set(),
     "ombudsman": {"ombudsman"},
     "perancang": set(),

@@ -33,11 +33,14 @@ def make_cases(db, process_engine):
         "verify_complaint", {"decision": "disposisi", "lead_agency": "pupr-kalbar"})
     moved = Case(db, process_engine).do("verify_complaint", {"decision": "disposisi", "lead_agency": "pupr-kalbar"})
     moved.do("follow_up", {"decision": "bukan_wewenang", "reason": "Jalan kabupaten."})
-    moved.do("redispose_complaint", {"lead_agency": "pemkab-kuburaya"})
+    moved.do("redispose_complaint", {"lead_agency": "pemkab-kuburaya"})  # to Kubu Raya's verifier ...
+    moved.do("redispose_complaint", {"lead_agency": "pemkab-kuburaya"})  # ... who confirms
     ombudsman = Case(db, process_engine).do("verify_complaint", DISPOSE_DINKES)
     for agency in ("pupr-kalbar", "pemkot-pontianak", "pemkab-kuburaya"):
         ombudsman.do("follow_up", {"decision": "bukan_wewenang", "reason": "Bukan kami."})
         ombudsman.do("redispose_complaint", {"lead_agency": agency})
+        if agency != "pupr-kalbar":  # another government: its verifier confirms
+            ombudsman.do("redispose_complaint", {"lead_agency": agency})
     ombudsman.do("follow_up", {"decision": "bukan_wewenang", "reason": "Bukan kami."})
     return {"new": new, "dinkes": dinkes, "pupr": pupr, "moved": moved, "ombudsman": ombudsman}
 
@@ -52,6 +55,8 @@ VISIBILITY = {
     "dinkes.kepala":       {"new": False, "dinkes": True,  "pupr": False, "moved": False, "ombudsman": True},
     "pupr.penghubung":     {"new": False, "dinkes": False, "pupr": True,  "moved": True,  "ombudsman": True},
     "kuburaya.penghubung": {"new": False, "dinkes": False, "pupr": False, "moved": True,  "ombudsman": True},
+    # Kubu Raya's verifier shares the pool of new complaints; "moved" it confirmed as "tester" did
+    "kuburaya.verifikator": {"new": True, "dinkes": False, "pupr": False, "moved": False, "ombudsman": False},
     "gubernur":            {"new": False, "dinkes": True,  "pupr": True,  "moved": True,  "ombudsman": True},
     "ombudsman":           {"new": False, "dinkes": False, "pupr": False, "moved": False, "ombudsman": True},
     "perancang":           {"new": False, "dinkes": False, "pupr": False, "moved": False, "ombudsman": False},

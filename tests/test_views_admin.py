@@ -92,7 +92,7 @@ def test_tabs_follow_the_role(client, auth):
 
 def test_super_admin_sees_everyone_and_filters(client, auth):
     auth.login("admin")
-    assert len(usernames_listed(client.get("/admin/users").get_data(as_text=True))) == 13
+    assert len(usernames_listed(client.get("/admin/users").get_data(as_text=True))) == 15
     page = client.get("/admin/users?q=Nurul").get_data(as_text=True)
     assert usernames_listed(page) == {"dinkes.penghubung"}
     page = client.get("/admin/users?role=agency_head&agency=dinkes-kalbar").get_data(as_text=True)
@@ -244,7 +244,7 @@ def test_agency_tree_page(client, auth):
     auth.login("admin")
     page = client.get("/admin/agencies").get_data(as_text=True)
     depths = dict(re.findall(r'data-code="([^"]+)" data-depth="(\d+)"', page))
-    assert depths["pemprov-kalbar"] == "0" and depths["dinkes-kalbar"] == "1" and len(depths) == 8
+    assert depths["pemprov-kalbar"] == "0" and depths["dinkes-kalbar"] == "1" and len(depths) == 9
     assert page.index('data-code="pemprov-kalbar"') < page.index('data-code="dinkes-kalbar"')
 
 

@@ -459,14 +459,24 @@ def test_a_reporter_task_is_read_only_for_officers(client, auth, db, process_eng
 
 def test_redisposition_starts_from_the_suggested_agency(client, auth, db, process_engine):
     case = dinkes_case(db, process_engine)
-    case.do("follow_up", {"decision": "bukan_wewenang", "reason": "Jalan kota.",
-                          "suggested_agency": "pemkot-pontianak"}, "dinkes.penghubung")
+    case.do("follow_up", {"decision": "bukan_wewenang", "reason": "Jalan kabupaten.",
+                          "suggested_agency": "dpupr-kuburaya"}, "dinkes.penghubung")
     [task] = case.ready()
     assert task.element_id == "redispose_complaint"
     auth.login("verifikator")
     html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert '<option value="pemkot-pontianak" selected>' in html
-    response = client.post(f"/tasks/{task.id}", data={"lead_agency": "pemkot-pontianak"})
+    assert '<option value="dpupr-kuburaya" selected>' in html
+    response = client.post(f"/tasks/{task.id}", data={"lead_agency": "dpupr-kuburaya"})
     assert response.status_code == 302
+    # another government's agency: its verifier confirms, starting from the agency chosen
+    [transfer] = case.ready()
+    assert (transfer.element_id, transfer.agency_code) == ("redispose_complaint", "pemkab-kuburaya")
+    assert client.get(f"/tasks/{transfer.id}").status_code == 200  # sees it, may not act
+    assert client.post(f"/tasks/{transfer.id}", data={"lead_agency": "dpupr-kuburaya"}).status_code == 403
+    auth.logout()
+    auth.login("kuburaya.verifikator")
+    html = client.get(f"/tasks/{transfer.id}").get_data(as_text=True)
+    assert '<option value="dpupr-kuburaya" selected>' in html
+    assert client.post(f"/tasks/{transfer.id}", data={"lead_agency": "dpupr-kuburaya"}).status_code == 302
     [follow_up] = case.ready()
-    assert (follow_up.element_id, follow_up.agency_code) == ("follow_up", "pemkot-pontianak")
+    assert (follow_up.element_id, follow_up.agency_code) == ("follow_up", "dpupr-kuburaya")

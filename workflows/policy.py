@@ -3,7 +3,8 @@
 Rules (domain.md, Roles):
 - super admin: sees every case; may assign any task; acts on any task.
 - verifier: sees cases awaiting verification (or with a verifier task open) and cases it
-  has acted on; acts on verifier tasks.
+  has acted on; acts on verifier tasks of its regional government (workflows/governments.py),
+  and on those routed to no government (new complaints); one under no government acts on all.
 - agency admin / liaison: sees cases that are or were routed to its own agency; acts on
   its role's tasks for its agency. An agency admin may assign its agency's tasks.
 - agency head (pimpinan): the same for its agency and every agency below it; may assign.
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask
 from workflows import roles
+from workflows.governments import verifier_scope
 from workflows.models import Agency, Complaint, User
 
 AWAITING_VERIFICATION = ("belum_terverifikasi", "tertunda")
@@ -77,6 +79,8 @@ def actionable_tasks(session: Session, user: User) -> ColumnElement[bool]:
     if user.role in (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD):
         codes = agency_codes_in_scope(session, user)
         condition = and_(condition, HumanTask.agency_code.in_(codes))
+    if user.role == roles.VERIFIER and (scope := verifier_scope(session, user)) is not None:
+        condition = and_(condition, or_(HumanTask.agency_code.is_(None), HumanTask.agency_code.in_(scope)))
     return condition
 
 

@@ -12,6 +12,7 @@ from workflows.coordination import CoordinationHooks
 from workflows.models import Complaint
 from workflows.notifications import Notifier
 from workflows.routing import LaneRouter
+from workflows.governments import Governments
 from workflows.sla import SlaBook
 from workflows.script_functions import script_functions
 
@@ -46,16 +47,17 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
     With a notifier, every status change also queues a notice to the reporter.
     """
     router = LaneRouter()
-    sla_book = SlaBook(db)
+    sla_book, governments = SlaBook(db), Governments(db)
     if db is not None:
         with db.session() as session:
             router = LaneRouter.from_database(session)
             sla_book.load(session)
+            governments.load(session)
     on_change = [notifier.status_changed] if notifier else []
     coordination = CoordinationHooks(notifier.public_url if notifier else "")
     return ComplaintEngine(
         sla_book=sla_book,
-        functions={**script_functions(), **sla_book.script_functions()},
+        functions={**script_functions(), **sla_book.script_functions(), **governments.script_functions()},
         router=router,
         save_hooks=[VariableProjection(PROJECTED, _complaint_of, AUDITED, on_change), coordination.saved],
         task_hooks=[notifier.tasks_created] if notifier else [],

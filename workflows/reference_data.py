@@ -26,6 +26,7 @@ DEMO_AGENCIES = [
     ("inspektorat-kalbar", "Inspektorat Provinsi Kalimantan Barat", "dinas", "pemprov-kalbar"),
     ("pemkot-pontianak", "Pemerintah Kota Pontianak", "city", None),
     ("pemkab-kuburaya", "Pemerintah Kabupaten Kubu Raya", "regency", None),
+    ("dpupr-kuburaya", "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Kubu Raya", "dinas", "pemkab-kuburaya"),
     ("ombudsman-kalbar", "Ombudsman RI Perwakilan Kalimantan Barat", "ombudsman", None),
 ]
 
@@ -40,6 +41,8 @@ DEMO_USERS = [
     ("dinkes.kepala", "dr. Harisson, M.Kes (Kepala Dinkes)", roles.AGENCY_HEAD, "dinkes-kalbar"),
     ("pupr.penghubung", "Yohanes Alexander (Penghubung PUPR)", roles.LIAISON, "pupr-kalbar"),
     ("kuburaya.penghubung", "Syarif Usman (Penghubung Kubu Raya)", roles.LIAISON, "pemkab-kuburaya"),
+    ("kuburaya.verifikator", "Dewi Lestari (Verifikator Kubu Raya)", roles.VERIFIER, "pemkab-kuburaya"),
+    ("pukuburaya.penghubung", "Agus Salim (Penghubung PUPR Kubu Raya)", roles.LIAISON, "dpupr-kuburaya"),
     ("disdik.penghubung", "Maria Goreti (Penghubung Disdikbud)", roles.LIAISON, "disdik-kalbar"),
     ("inspektorat.penghubung", "Abdul Rahman (Penghubung Inspektorat)", roles.LIAISON, "inspektorat-kalbar"),
     ("pontianak.penghubung", "Lim Siu Fong (Penghubung Pemkot Pontianak)", roles.LIAISON, "pemkot-pontianak"),

@@ -15,7 +15,7 @@ STAFF_ROLES = (SUPER_ADMIN, VERIFIER, AGENCY_ADMIN, LIAISON, AGENCY_HEAD, OMBUDS
 # lane name in the diagram -> (role that takes its tasks, task variable naming the agency)
 DEFAULT_LANES: dict[str, tuple[str, str | None]] = {
     "Pelapor": (REPORTER, None),
-    "Verifikator": (VERIFIER, None),
+    "Verifikator": (VERIFIER, "government"),  # workflows/governments.py
     "Admin Instansi": (AGENCY_ADMIN, "lead_agency"),
     "Penghubung Instansi": (LIAISON, "lead_agency"),
     "Pimpinan Instansi": (AGENCY_HEAD, "lead_agency"),

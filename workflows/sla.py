@@ -5,8 +5,6 @@ category, lead_agency)` and admins set the length here. Defaults come from domai
 """
 from __future__ import annotations
 
-import threading
-import time as clock_time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine.clock import now
 from engine.db import Base, Database, UTCDateTime
 from workflows.calendar import BusinessCalendar, parse_workweek
+from workflows.reread import Reread
 
 UNITS = ("working_days", "calendar_days", "working_hours", "hours")
 
@@ -108,21 +107,13 @@ class UnknownSla(LookupError):
     pass
 
 
-class SlaBook:
+class SlaBook(Reread):
     """Policies and calendar as one process knows them, re-read at most every `ttl` seconds."""
 
     def __init__(self, db: Database | None, ttl: float = 30.0):
-        self.db, self.ttl = db, ttl
-        self._loaded_at = -1e9
+        super().__init__(db, ttl)
         self._rules: dict[tuple[str, str | None, str | None], Rule] = {}
         self.calendar = BusinessCalendar()
-        self._lock = threading.Lock()
-
-    def reload(self) -> None:
-        if self.db is None:
-            return
-        with self.db.session() as session:
-            self.load(session)
 
     def load(self, session: Session) -> None:
         """Read policies, calendar exceptions and agency weeks in the caller's session."""
@@ -141,17 +132,11 @@ class SlaBook:
             if week and parse_workweek(week) != calendar.workweek:
                 calendar.agency_workweeks[code] = parse_workweek(week)
         self._rules, self.calendar = rules, calendar
-        self._loaded_at = clock_time.monotonic()
-
-    def _fresh(self) -> None:
-        if clock_time.monotonic() - self._loaded_at > self.ttl:
-            with self._lock:
-                if clock_time.monotonic() - self._loaded_at > self.ttl:
-                    self.reload()
+        self.loaded()
 
     def current_calendar(self) -> BusinessCalendar:
         """The calendar, re-read if it is older than the time-to-live."""
-        self._fresh()
+        self.fresh()
         return self.calendar
 
     def rule(self, key: str, category: str | None = None, agency: str | None = None,
@@ -160,7 +145,7 @@ class SlaBook:
 
         `overrides` {(key, category, agency): Rule} stands in for rows not saved yet (previews).
         """
-        self._fresh()
+        self.fresh()
         rules = {**self._rules, **(overrides or {})}
         for candidate in ((key, category, agency), (key, None, agency), (key, category, None), (key, None, None)):
             if candidate in rules:
