@@ -248,6 +248,10 @@ def test_the_lead_asks_through_the_section_form(client, auth, db, engine, host, 
     assert 'data-testid="question"' not in html and html.count('data-testid="own-question"') == 2
     assert case.requests()[KUBURAYA].required and not case.requests()[DINKES].required
     assert case.requests()[DINKES].question == "Kasus DBD?"
+    # the timeline shows the request row by row, agencies by name
+    timeline = re.search(r'data-testid="timeline".*', page(client, case), re.DOTALL).group(0)
+    assert "{'agency'" not in timeline and "Instansi: Dinas Kesehatan Provinsi Kalimantan Barat" in timeline
+    assert "Pertanyaan untuk instansi ini: Kasus DBD?" in timeline and "Jawaban wajib ditunggu: " in timeline
     # the request is done: the form now only says so
     response = client.get(url(case, "request"), follow_redirects=True)
     assert 'data-testid="coordination"' in response.get_data(as_text=True)

@@ -39,6 +39,22 @@ def _agency_fields(schema: dict | None) -> set[str]:
     return {k for k, p in props.items() if isinstance(p, dict) and p.get("format") == "agency"}
 
 
+def _row_schema(prop: dict) -> dict | None:
+    """The schema of one row, for an array of objects (e.g. coordination requests)."""
+    items = prop.get("items")
+    return items if isinstance(items, dict) and items.get("type") == "object" else None
+
+
+def _agency_codes(form: dict, schema: dict | None) -> set[str]:
+    """Every agency code an answer names, also inside rows."""
+    codes = {form.get(key) for key in _agency_fields(schema)}
+    for key, prop in ((schema or {}).get("properties") or {}).items():
+        row_schema = _row_schema(prop) if isinstance(prop, dict) else None
+        if row_schema is not None and isinstance(form.get(key), list):
+            codes |= {row.get(k) for row in form[key] if isinstance(row, dict) for k in _agency_fields(row_schema)}
+    return {code for code in codes if isinstance(code, str)}
+
+
 def _show(value: Any, prop: dict, agencies: dict[str, str], is_agency: bool) -> str:
     if is_agency and isinstance(value, str):
         return agencies.get(value, value)
@@ -47,9 +63,23 @@ def _show(value: Any, prop: dict, agencies: dict[str, str], is_agency: bool) -> 
             return choice["title"]
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, list) and (row_schema := _row_schema(prop)) is not None:
+        return "\n\n".join(_show_row(row, row_schema, agencies) for row in value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def _show_row(row: Any, schema: dict, agencies: dict[str, str]) -> str:
+    """One row as "Title: answer" lines, in the row schema's order."""
+    if not isinstance(row, dict):
+        return str(row)
+    props, agency_keys = schema.get("properties") or {}, _agency_fields(schema)
+    lines = []
+    for key in [k for k in props if k in row] + [k for k in row if k not in props]:
+        prop = props.get(key) if isinstance(props.get(key), dict) else {}
+        lines.append(f"{prop.get('title') or key}: {_show(row[key], prop, agencies, key in agency_keys)}")
+    return "\n".join(lines)
 
 
 def form_fields(form: dict, schema: dict | None, agencies: dict[str, str]) -> list[Field]:
@@ -92,8 +122,7 @@ def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[Hum
             usernames.update((e.data.get("from"), e.data.get("to")))
         if e.kind == "lead_agency_changed":
             codes.update((e.data.get("old"), e.data.get("new")))
-        for key in _agency_fields(schemas[e.id]):
-            codes.add((e.data.get("form") or {}).get(key))
+        codes |= _agency_codes(e.data.get("form") or {}, schemas[e.id])
     usernames.discard(None)
     codes.discard(None)
     users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
