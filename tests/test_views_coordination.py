@@ -419,3 +419,21 @@ def test_a_bad_file_keeps_the_typed_text_and_mentions(client, auth, db, case, fo
                           case)
     html = section(page(client, case))
     assert 'data-testid="message-count">1<' in html and "denah.pdf" in html and len(file_links(html)) == 1
+
+
+def test_task_lists_and_open311_with_several_agencies(client, auth, db, case):
+    # each coordinating agency finds its own reply task in its team list, the lead none of them
+    reply = {code: case.task("coordination_reply", code).id for code in (DINKES, KUBURAYA)}
+    for username, mine in (("dinkes.penghubung", DINKES), ("kuburaya.penghubung", KUBURAYA)):
+        auth.login(username)
+        html = client.get("/tasks/?tab=team").get_data(as_text=True)
+        assert reply[mine] in html and all(task_id not in html for code, task_id in reply.items() if code != mine)
+        auth.logout()
+    auth.login("pupr.penghubung")
+    html = client.get("/tasks/?tab=team").get_data(as_text=True)
+    assert all(task_id not in html for task_id in reply.values())
+    # Open311 names the lead agency only: the others help, the lead answers the reporter
+    with db.session() as s:
+        tracking_id = s.get(Complaint, case.complaint_id).tracking_id
+    [request] = client.get(f"/open311/v2/requests/{tracking_id}.json").get_json()
+    assert request["agency_responsible"] == "Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Barat"
