@@ -30,6 +30,7 @@ from engine.models import HumanTask, ProcessInstance, ProcessVersion  # noqa: E4
 from engine.scripting import make_script_engine  # noqa: E402
 from workflows import reference_data, schema  # noqa: E402
 from workflows.complaints import ComplaintInput, file_complaint  # noqa: E402
+from workflows.dashboard import dashboard  # noqa: E402
 from workflows.demo import complete_step  # noqa: E402
 from workflows.models import Complaint, User  # noqa: E402
 from workflows.process import make_process_engine  # noqa: E402
@@ -175,6 +176,20 @@ def bench_task_list(db: Database, reads: int) -> float:
     return round(statistics.quantiles(timings, n=20)[18] * 1000, 2)
 
 
+def bench_dashboard(db: Database, reads: int) -> float:
+    """p95 of the governor's dashboard (every agency of the province, all counts) in ms."""
+    with db.session() as s:
+        user = s.scalars(select(User).where(User.username == "gubernur")).one()
+    timings = []
+    for _ in range(reads):
+        began = time.perf_counter()
+        with db.session() as s:
+            board = dashboard(s, user)
+        timings.append(time.perf_counter() - began)
+        assert board.totals.open_tasks > 0
+    return round(statistics.quantiles(timings, n=20)[18] * 1000, 2)
+
+
 def run(kind: str, quick: bool, figures: dict) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         db = fresh_database(kind, Path(scratch))
@@ -186,6 +201,7 @@ def run(kind: str, quick: bool, figures: dict) -> None:
         fill_task_table(db, cases, open_tasks)
         figures[f"task_list_p95_ms_{kind}"] = bench_task_list(db, 100 if quick else 400)
         figures[f"task_list_cases_{kind}"] = cases
+        figures[f"dashboard_p95_ms_{kind}"] = bench_dashboard(db, 20 if quick else 40)
         db.dispose()
     print(f"{kind}: " + ", ".join(f"{k}={v}" for k, v in figures.items() if k.endswith(kind)), flush=True)
 
