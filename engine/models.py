@@ -35,6 +35,8 @@ class ProcessInstance(Base):
     """A running (or finished) workflow: its state without the spec, locked by `version`."""
 
     __tablename__ = "process_instance"
+    # "finished since": monitoring reads finished cases by time, not all of history
+    __table_args__ = (Index("ix_process_instance_completed_updated", "completed", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
@@ -58,6 +60,7 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_queue", "state", "role", "agency_code", "due_at"),
         Index("ix_human_task_assignee", "state", "assignee", "due_at"),
+        Index("ix_human_task_completed", "state", "completed_at"),  # "done since", without all of history
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
