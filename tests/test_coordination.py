@@ -479,3 +479,21 @@ def test_the_thread_is_for_the_agencies_involved(db, engine, host, clock):
     assert sorted(m.recipient for m in outbox(db, "coordination-mention:")) == [
         "dinkes.penghubung@tindak.example.org", "kuburaya.penghubung@tindak.example.org"]
     assert not outbox(db, "status:")  # nothing of this reaches the reporter
+
+
+def test_an_agency_whose_part_is_over_reads_the_thread_but_no_longer_writes(db, engine, host, clock):
+    case = request_coordination(HostCase(db, engine), agencies=(DINKES,), required=())
+    post_message(db, case.user("dinkes.penghubung"), case.complaint_id, "Kami periksa dulu.")
+    case.do("dinkes.penghubung", "coordination_reply", {"decision": "jawab", "answer": "Tidak ada kasus."},
+            agency=DINKES)  # the only agency answered: the round is over
+    assert case.can_view("dinkes.penghubung")
+    with pytest.raises(commands.Forbidden):
+        post_message(db, case.user("dinkes.penghubung"), case.complaint_id, "Satu hal lagi.")
+    post_message(db, case.user("pupr.penghubung"), case.complaint_id, "Terima kasih.")  # the lead still writes
+    # asked again in a new round, it takes part again
+    case.do("pupr.penghubung", "consolidate_coordination", {"decision": "koordinasi_lagi"})
+    request_coordination(case, agencies=(DINKES,), required=())
+    post_message(db, case.user("dinkes.penghubung"), case.complaint_id, "Kami jawab segera.")
+    with db.session() as s:
+        assert [m.body for m in thread_of(s, case.complaint_id)] == [
+            "Kami periksa dulu.", "Terima kasih.", "Kami jawab segera."]

@@ -437,3 +437,16 @@ def test_task_lists_and_open311_with_several_agencies(client, auth, db, case):
         tracking_id = s.get(Complaint, case.complaint_id).tracking_id
     [request] = client.get(f"/open311/v2/requests/{tracking_id}.json").get_json()
     assert request["agency_responsible"] == "Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Barat"
+
+
+def test_an_agency_whose_part_is_over_sees_the_thread_read_only(client, auth, case):
+    for agency, username in ((DINKES, "dinkes.penghubung"), (KUBURAYA, "kuburaya.penghubung")):
+        case.do(username, "coordination_reply", {"decision": "jawab", "answer": "Sudah."}, agency=agency)
+    auth.login("dinkes.penghubung")
+    html = section(page(client, case))
+    assert 'data-testid="thread-read-only"' in html and 'data-testid="message-form"' not in html
+    assert client.post(url(case, "messages"), data={"body": "Satu lagi."}).status_code == 403
+    auth.logout()
+    auth.login("pupr.penghubung")  # the lead writes the combined answer, and may still write here
+    html = section(page(client, case))
+    assert 'data-testid="message-form"' in html and 'data-testid="thread-read-only"' not in html

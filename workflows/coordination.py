@@ -25,6 +25,7 @@ from workflows import outbox, policy, roles
 from workflows.cases import visible_complaint
 from workflows.commands import Forbidden
 from workflows.models import Agency, Complaint, User
+from workflows.statuses import FINAL
 
 REQUEST_TASK, REPLY_TASK, CONSOLIDATE_TASK = "request_coordination", "coordination_reply", "consolidate_coordination"
 ADD_MESSAGE, STOP_MESSAGE = "add_agencies", "stop_waiting"
@@ -104,6 +105,18 @@ def involved_agencies(session: Session, complaint_id: int) -> list[str]:
         if request.agency_code not in codes:
             codes.append(request.agency_code)
     return codes
+
+
+def taking_part(session: Session, complaint: Complaint) -> set[str]:
+    """Agencies that take part in the case's coordination now: the lead agency while the case is
+    open, and the agencies of the current round while it waits for answers. The others involved
+    earlier keep reading, read-only."""
+    if complaint.status in FINAL or complaint.lead_agency_code is None:
+        return set()
+    round_no = current_round(session, complaint.id)
+    this_round = [r for r in requests_of(session, complaint.id) if r.round == round_no]
+    asked = {r.agency_code for r in this_round} if any(r.status == WAITING for r in this_round) else set()
+    return {complaint.lead_agency_code} | asked
 
 
 def missing_required(session: Session, complaint_id: int) -> list[str]:

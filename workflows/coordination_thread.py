@@ -25,6 +25,7 @@ from workflows.coordination import (
     case_link,
     involved_agencies,
     liaisons_of,
+    taking_part,
 )
 from workflows.models import Complaint, User
 
@@ -69,14 +70,15 @@ def thread_of(session: Session, complaint_id: int) -> list[CoordinationMessage]:
 
 
 def may_post(session: Session, user: User, complaint: Complaint) -> bool:
-    """Officers of an involved agency (a head also for those below it), verifiers, the super admin."""
+    """Officers of an agency taking part now (a head also for those below it), verifiers, the super
+    admin. Agencies whose part is over read the thread but no longer write in it."""
     if not user.active or not policy.can_view_case(session, user, complaint.id):
         return False
     if user.role in (roles.SUPER_ADMIN, roles.VERIFIER):
         return True
     if user.role not in AGENCY_ROLES:
         return False
-    return bool(set(policy.agency_codes_in_scope(session, user)) & set(involved_agencies(session, complaint.id)))
+    return bool(set(policy.agency_codes_in_scope(session, user)) & taking_part(session, complaint))
 
 
 def post_message(db: Database, user: User, complaint_id: int, body: str, mentions: list[str] | None = None,

@@ -61,6 +61,7 @@ class Section:
     waiting_round: bool = False
     missing: list[str] = field(default_factory=list)
     may_post: bool = False
+    read_only: bool = False  # the viewer's agency took part, and its part is over
     request_task: HumanTask | None = None  # the lead's open "ask other agencies" task
     my_requests: list[RequestRow] = field(default_factory=list)  # open requests to the viewer's agencies
     my_agencies: list[str] = field(default_factory=list)
@@ -115,6 +116,7 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
                       is_lead=coordination.is_lead_officer(session, user, complaint),
                       may_post=may_post(session, user, complaint),
                       my_agencies=policy.agency_codes_in_scope(session, user))
+    section.read_only = not section.may_post and bool(set(section.my_agencies) & set(involved))
     current = max((r.round for r in requests), default=0)
     section.waiting_round = any(r.round == current and r.status == coordination.WAITING for r in requests)
     if section.is_lead and section.waiting_round:
