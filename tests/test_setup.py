@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from engine.db import Base, Database
 from engine.models import AuditEvent, HumanTask, ProcessVersion
 from webapp.cli import main
+from workflows.coordination import CoordinationRequest
 from workflows.models import Agency, Complaint, User
 
 
@@ -30,10 +31,10 @@ def test_init_demo_twice_keeps_data_and_adds_nothing(tmp_path, monkeypatch):
     runner = CliRunner()
     first = runner.invoke(main, ["init", "--demo"])
     assert first.exit_code == 0, first.output
-    assert "32 complaints added" in first.output
+    assert "34 complaints added" in first.output
     db = Database(url)
     before = counts(db)
-    assert before["Complaint"] == 32 and before["ProcessVersion"] == 3  # complaint, coordination, its round
+    assert before["Complaint"] == 34 and before["ProcessVersion"] == 3  # complaint, coordination, its round
     second = runner.invoke(main, ["init", "--demo"])
     assert second.exit_code == 0, second.output
     assert "0 complaints added" in second.output and "unchanged" in second.output
@@ -41,6 +42,11 @@ def test_init_demo_twice_keeps_data_and_adds_nothing(tmp_path, monkeypatch):
     with db.session() as s:
         statuses = set(s.scalars(select(Complaint.status)))
     assert {"belum_terverifikasi", "tertunda", "terdisposisi", "proses", "selesai", "diarsipkan"} <= statuses
+    with db.session() as s:  # a coordination under way, and a transfer waiting for Kubu Raya's verifier
+        waiting = {(t.element_id, t.agency_code) for t in s.scalars(select(HumanTask).where(HumanTask.state == "ready"))}
+        requests = {(r.agency_code, r.status) for r in s.scalars(select(CoordinationRequest))}
+    assert {("coordination_reply", "pemkab-kuburaya"), ("redispose_complaint", "pemkab-kuburaya")} <= waiting
+    assert requests == {("dinkes-kalbar", "answered"), ("pemkab-kuburaya", "waiting")}
     db.dispose()
 
 

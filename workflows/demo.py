@@ -22,17 +22,23 @@ REGION_AGENCY = {"kalbar": "pemprov-kalbar", "pontianak": "pemkot-pontianak", "k
 
 
 def complete_step(session: Session, engine: ProcessEngine, instance_id: int, element_id: str,
-                  data: dict, actor: str) -> None:
-    """Complete the READY task `element_id` of an instance (used by the demo and tests)."""
-    row = session.scalars(select(HumanTask).where(
-        HumanTask.process_instance_id == instance_id, HumanTask.element_id == element_id,
-        HumanTask.state == "ready")).first()
+                  data: dict, actor: str, agency: str | None = None) -> None:
+    """Complete the READY task `element_id` of an instance, of `agency` when given (several agencies
+    answer a coordination at once). Used by the demo and tests."""
+    query = select(HumanTask).where(HumanTask.process_instance_id == instance_id, HumanTask.element_id == element_id,
+                                    HumanTask.state == "ready")
+    row = session.scalars(query.where(HumanTask.agency_code == agency) if agency else query).first()
     if row is None:
         raise LookupError(f"no ready task {element_id} in instance {instance_id}")
     engine.complete(session, row.id, data, actor)
 
 
-def _steps(item: dict) -> list[tuple[str, dict, str]]:
+def _steps(item: dict) -> list[tuple[str, dict, str, str | None]]:
+    """The tasks to complete, in order: (element id, form, actor, agency of the task or None)."""
+    return [step if len(step) == 4 else (*step, None) for step in _stage_steps(item)]
+
+
+def _stage_steps(item: dict) -> list[tuple]:
     agency = item.get("lead_agency")
     liaison = LIAISONS.get(agency, "verifikator")
     verify = ("verify_complaint", {"decision": "disposisi", "lead_agency": agency,
@@ -55,6 +61,15 @@ def _steps(item: dict) -> list[tuple[str, dict, str]]:
         return [verify, answer]
     if stage == "finished":
         return [verify, answer, ("review_answer", {"satisfied": "puas", "rating": item["rating"] or 5}, reporter)]
+    if stage == "transferred":  # the province's verifier sends it to Kubu Raya's, who has not confirmed yet
+        return [verify, ("follow_up", {"decision": "bukan_wewenang", "reason": item["not_authority_reason"],
+                                       "suggested_agency": item["suggested_agency"]}, liaison),
+                ("redispose_complaint", {"lead_agency": item["suggested_agency"]}, "verifikator")]
+    if stage == "coordinating":  # the lead asked other agencies; some have answered
+        return [verify, ("follow_up", {"decision": "koordinasi"}, liaison),
+                ("request_coordination", {"coordination_requests": item["coordination"]}, liaison),
+                *[("coordination_reply", {k: v for k, v in reply.items() if k != "agency"},
+                   LIAISONS[reply["agency"]], reply["agency"]) for reply in item["coordination_replies"]]]
     if stage == "reopened":
         return [verify, answer, ("review_answer", {"satisfied": "tidak_puas", "rating": 2,
                                                    "reason": item["reporter_reply_reason"]}, reporter)]
@@ -86,11 +101,11 @@ def seed_demo_complaints(session: Session, engine: ProcessEngine) -> int:
                 reporter_phone=item["reporter_phone"],
             ))
             filed.complaint.created_at = moment
-            for n, (element_id, data, actor) in enumerate(_steps(item), start=1):
+            for n, (element_id, data, actor, agency) in enumerate(_steps(item), start=1):
                 step_time = moment + timedelta(hours=20 * n)
                 set_clock(lambda: min(step_time, real_now))
                 data = {k: v for k, v in data.items() if v is not None}
-                complete_step(session, engine, filed.complaint.process_instance_id, element_id, data, actor)
+                complete_step(session, engine, filed.complaint.process_instance_id, element_id, data, actor, agency)
             added += 1
     finally:
         set_clock(None)
