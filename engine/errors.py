@@ -45,6 +45,7 @@ class DiagramProblem:
     message: str
     line: int | None = None
     element_id: str | None = None
+    severity: str = "error"  # "error" refuses a deployment; "warning" is only shown
 
     def __str__(self) -> str:
         where = self.file
@@ -52,7 +53,8 @@ class DiagramProblem:
             where += f":{self.line}"
         if self.element_id:
             where += f" [{self.element_id}]"
-        return f"{where}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.message}"
 
 
 class InvalidDiagram(EngineError):

@@ -29,6 +29,10 @@ class ProcessVersion(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # where the files came from: a folder on the server, or "upload: <file names>"
+    deployed_from: Mapped[str | None] = mapped_column(String(500))
+    # {"added": [...], "removed": [...], "changed": [...]} element ids against the version before
+    change_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ProcessInstance(Base):
@@ -46,6 +50,13 @@ class ProcessInstance(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    # set when a step of the case raised an error (in a transaction of its own, after the
+    # failed one rolled back); cleared by the next step that succeeds
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_element_id: Mapped[str | None] = mapped_column(String(200))
+    error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the worker waits until then
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 

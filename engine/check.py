@@ -1,0 +1,64 @@
+"""Checking diagrams before they go live: everything `prepare` refuses, plus what would only
+fail at run time (scripts, names, timer expressions, lanes, SLA keys) and a dry run.
+
+The engine knows nothing of complaints: what a diagram may call, which lanes have a role and
+which SLA keys exist come in through a `CheckContext` built by the caller (`workflows/design.py`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from engine.errors import DiagramProblem, InvalidDiagram
+
+
+@dataclass
+class CheckContext:
+    """What a diagram may rely on when it runs here."""
+
+    # the functions scripts, conditions and timer expressions may call (the real ones: timer
+    # expressions are evaluated with them on sample data)
+    functions: Mapping[str, Callable] = field(default_factory=dict)
+    # lane name -> role; a lane missing here routes its tasks to nobody
+    lanes: Mapping[str, str] = field(default_factory=dict)
+    # SLA keys that exist (the first argument of the functions in `sla_functions`)
+    sla_keys: set[str] = field(default_factory=set)
+    sla_functions: tuple[str, ...] = ()
+    # per process id: the variables a new instance starts with, with sample values
+    start_data: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # (variable, value) -> message or None: domain rules on values scripts set (e.g. status)
+    value_rules: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport:
+    """The outcome of a check: problems (errors and warnings) and what the dry run covered."""
+
+    problems: list[DiagramProblem] = field(default_factory=list)
+    # per process id: {"runs": n, "branches": taken, "branches_total": m, "untaken": [flow ids]}
+    coverage: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[DiagramProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[DiagramProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check(paths: list[Path], context: CheckContext) -> CheckReport:
+    """Check the diagrams in `paths` as a deployment would, without storing anything."""
+    from engine.deploy import prepare  # deploy calls check; the import here avoids the cycle
+
+    report = CheckReport()
+    try:
+        prepare(paths)
+    except InvalidDiagram as exc:
+        report.problems += exc.problems
+    return report
