@@ -22,11 +22,19 @@ class CheckContext:
     functions: Mapping[str, Callable] = field(default_factory=dict)
     # lane name -> role; a lane missing here routes its tasks to nobody
     lanes: Mapping[str, str] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)  # what a task's 'role' property may name
     # SLA keys that exist (the first argument of the functions in `sla_functions`)
     sla_keys: set[str] = field(default_factory=set)
     sla_functions: tuple[str, ...] = ()
-    # per process id: the variables a new instance starts with, with sample values
+    # per process id: the variables a new instance starts with, with sample values; a process
+    # not named starts with `default_start_data`
     start_data: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    default_start_data: dict[str, Any] = field(default_factory=dict)
+
+    def start_of(self, process_id: str) -> dict[str, Any]:
+        return dict(self.start_data.get(process_id, self.default_start_data))
+    # JSON Schema "format" -> a value the dry run may enter (e.g. "agency": an agency's code)
+    format_samples: Mapping[str, Any] = field(default_factory=dict)
     # (variable, value) -> message or None: domain rules on values scripts set (e.g. status)
     value_rules: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
 
@@ -52,13 +60,25 @@ class CheckReport:
         return not self.errors
 
 
-def check(paths: list[Path], context: CheckContext) -> CheckReport:
-    """Check the diagrams in `paths` as a deployment would, without storing anything."""
-    from engine.deploy import prepare  # deploy calls check; the import here avoids the cycle
+def check(paths: list[Path], context: CheckContext, dry_run: bool = True) -> CheckReport:
+    """Check the diagrams in `paths` as a deployment would, without storing anything.
+
+    Structural problems (what `prepare` refuses) come first; only a deployment that parses is
+    analysed further, and only one without static errors is dry-run.
+    """
+    from engine.deploy import parse  # deploy calls check; the import here avoids the cycle
+    from engine.static_check import check_specs, xml_warnings
 
     report = CheckReport()
-    try:
-        prepare(paths)
-    except InvalidDiagram as exc:
-        report.problems += exc.problems
+    parsed = parse(paths)
+    report.problems += xml_warnings(parsed.roots)
+    report.problems += parsed.problems
+    if parsed.problems:
+        return report
+    report.problems += check_specs(parsed.processes, parsed.forms, parsed.roots, context)
+    if dry_run and report.ok:
+        from engine.dry_run import dry_run_all
+
+        problems, report.coverage = dry_run_all(parsed.processes, parsed.forms, parsed.roots, context)
+        report.problems += problems
     return report

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.diagram_check import check_xml, line_of, parse_xml
+from engine.diagram_check import BPMN_NS, check_xml, line_of, parse_xml
 from engine.errors import DiagramProblem, InvalidDiagram
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
@@ -35,7 +35,9 @@ FORMS_DIR = "forms"
 class DeployedProcess:
     process_id: str
     version: int
-    created: bool  # False when the content was unchanged and the existing version was kept
+    created: bool  # False when the content matched a version already stored, which was kept
+    files: list[str] = field(default_factory=list)  # the diagram and form files in this version
+    latest: int | None = None  # the newest version when the content matched an older one
 
 
 def collect_files(paths: list[Path]) -> list[Path]:
@@ -124,55 +126,100 @@ def _uses_dmn(spec, subprocess_specs) -> bool:
     )
 
 
+@dataclass
+class Parsed:
+    """What parsing a deployment's files gave: each process's spec, its forms, what is wrong."""
+
+    processes: dict[str, tuple]  # process id -> (spec, subprocess specs)
+    forms: dict[str, dict[str, object]]  # process id -> {form file name: content}
+    sources: dict[str, dict[str, str]]  # process id -> {file name: XML text}
+    roots: dict[str, object]  # file name -> lxml root, for line numbers
+    problems: list[DiagramProblem]
+
+
+def parse(paths: list[Path]) -> Parsed:
+    """Parse and check files and forms the way a deployment does, without raising."""
+    files = collect_files(paths)
+    if not files:
+        return Parsed({}, {}, {}, {}, [DiagramProblem(", ".join(map(str, paths)), "no .bpmn or .dmn files found")])
+    parser, problems = _parse(files)
+    by_name = {str(f): f for f in files}
+    roots: dict[str, object] = {}
+    for f in files:
+        try:
+            roots[f.name] = parse_xml(f).getroot()
+        except (etree.XMLSyntaxError, OSError):
+            pass
+    dmn_files = [f for f in files if f.suffix == ".dmn"]
+    parsed = Parsed({}, {}, {}, roots, problems)
+    if problems:
+        return parsed
+    for process_id in parser.get_process_ids():
+        try:
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            problem = _problem_from(exc, "?")
+            problems.append(_locate_missing_process(problem, process_id, parser, roots) or problem)
+            continue
+        missing = [
+            ts for ts in spec.task_specs.values()
+            if isinstance(ts, SubWorkflowTask) and subprocess_specs.get(ts.spec) is None
+        ]
+        for ts in missing:
+            problems.append(DiagramProblem(
+                Path(spec.file).name, f"calls process '{ts.spec}', which is in none of the deployed files",
+                element_id=ts.bpmn_id))
+        sources = {Path(s.file).name: by_name[s.file].read_text(encoding="utf-8")
+                   for s in [spec, *subprocess_specs.values()] if s.file in by_name}
+        if _uses_dmn(spec, subprocess_specs):
+            sources.update({f.name: f.read_text(encoding="utf-8") for f in dmn_files})
+        forms: dict[str, object] = {}
+        for element_id, name, bpmn_file, key in _forms_of(spec, subprocess_specs):
+            content, error = _load_form(Path(bpmn_file), name, key == UI_FORM_PROPERTY)
+            if error:
+                line = line_of(roots.get(Path(bpmn_file).name), element_id)
+                problems.append(DiagramProblem(Path(bpmn_file).name, error, line=line, element_id=element_id))
+            else:
+                forms[name] = content
+        parsed.processes[process_id] = (spec, subprocess_specs)
+        parsed.forms[process_id] = forms
+        parsed.sources[process_id] = sources
+    return parsed
+
+
+def _locate_missing_process(problem: DiagramProblem, process_id: str, parser, roots) -> DiagramProblem | None:
+    """SpiffWorkflow says only "The process 'x' was not found": name the call activity and file."""
+    missing = problem.message.split("'")[1] if problem.message.count("'") >= 2 else None
+    if not missing:
+        return None
+    for file_name, root in roots.items():
+        for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
+            if call.get("calledElement") == missing:
+                return DiagramProblem(
+                    file_name, f"calls process '{missing}', which is in none of the files deployed; deploy the "
+                    f"whole folder (tindak deploy bpmn/) or add the file that defines '{missing}'",
+                    line=call.sourceline, element_id=call.get("id"))
+    return None
+
+
 def prepare(paths: list[Path]) -> dict[str, dict]:
     """Parse and check everything; return per process id what a version would store.
 
     Raises InvalidDiagram listing every problem found.
     """
-    files = collect_files(paths)
-    if not files:
-        raise InvalidDiagram([DiagramProblem(", ".join(map(str, paths)), "no .bpmn or .dmn files found")])
-    parser, problems = _parse(files)
-    by_name = {str(f): f for f in files}
-    dmn_files = [f for f in files if f.suffix == ".dmn"]
-    prepared: dict[str, dict] = {}
-    if not problems:
-        for process_id in parser.get_process_ids():
-            try:
-                spec = parser.get_spec(process_id)
-                subprocess_specs = parser.get_subprocess_specs(process_id)
-            except ValidationException as exc:
-                problems.append(_problem_from(exc, "?"))
-                continue
-            missing = [
-                ts for ts in spec.task_specs.values()
-                if isinstance(ts, SubWorkflowTask) and subprocess_specs.get(ts.spec) is None
-            ]
-            for ts in missing:
-                problems.append(DiagramProblem(
-                    Path(spec.file).name, f"calls process '{ts.spec}', which is in none of the deployed files",
-                    element_id=ts.bpmn_id))
-            sources = {Path(s.file).name: by_name[s.file].read_text(encoding="utf-8")
-                       for s in [spec, *subprocess_specs.values()] if s.file in by_name}
-            if _uses_dmn(spec, subprocess_specs):
-                sources.update({f.name: f.read_text(encoding="utf-8") for f in dmn_files})
-            forms: dict[str, object] = {}
-            for element_id, name, bpmn_file, key in _forms_of(spec, subprocess_specs):
-                content, error = _load_form(Path(bpmn_file), name, key == UI_FORM_PROPERTY)
-                if error:
-                    line = line_of(parse_xml(Path(bpmn_file)).getroot(), element_id)
-                    problems.append(DiagramProblem(Path(bpmn_file).name, error, line=line, element_id=element_id))
-                else:
-                    forms[name] = content
-            prepared[process_id] = {
-                "source": sources,
-                "forms": forms,
-                "spec_json": serialize_spec(spec, subprocess_specs),
-                "content_hash": content_hash(sources, forms),
-            }
-    if problems:
-        raise InvalidDiagram(problems)
-    return prepared
+    parsed = parse(paths)
+    if parsed.problems:
+        raise InvalidDiagram(parsed.problems)
+    return {
+        process_id: {
+            "source": parsed.sources[process_id],
+            "forms": parsed.forms[process_id],
+            "spec_json": serialize_spec(spec, subprocess_specs),
+            "content_hash": content_hash(parsed.sources[process_id], parsed.forms[process_id]),
+        }
+        for process_id, (spec, subprocess_specs) in parsed.processes.items()
+    }
 
 
 def content_hash(sources: dict[str, str], forms: dict[str, object]) -> str:
@@ -184,20 +231,29 @@ def content_hash(sources: dict[str, str], forms: dict[str, object]) -> str:
     return digest.hexdigest()
 
 
-def deploy(session: Session, paths: list[Path], deployed_by: str) -> list[DeployedProcess]:
-    """Store a new version of each process whose content changed. Raises InvalidDiagram."""
+def deploy(session: Session, paths: list[Path], deployed_by: str, deployed_from: str | None = None,
+           allow_old_content: bool = False) -> list[DeployedProcess]:
+    """Store a new version of each process whose content is new. Raises InvalidDiagram.
+
+    Content identical to *any* stored version makes no new version (a deploy of an old copy
+    from the wrong folder must not replace a designer's newer version), unless
+    `allow_old_content` says bringing that content back as the newest version is meant.
+    """
     results = []
     for process_id, item in sorted(prepare(paths).items()):
-        latest = session.scalars(
-            select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-            .order_by(ProcessVersion.version.desc()).limit(1)
-        ).first()
-        if latest is not None and latest.content_hash == item["content_hash"]:
-            results.append(DeployedProcess(process_id, latest.version, created=False))
+        files = sorted(item["source"]) + [f"{FORMS_DIR}/{name}" for name in sorted(item["forms"])]
+        versions = session.execute(
+            select(ProcessVersion.version, ProcessVersion.content_hash)
+            .where(ProcessVersion.process_id == process_id).order_by(ProcessVersion.version.desc())
+        ).all()
+        newest = versions[0].version if versions else 0
+        same = next((v.version for v in versions if v.content_hash == item["content_hash"]), None)
+        if same is not None and (same == newest or not allow_old_content):
+            results.append(DeployedProcess(process_id, same, created=False, files=files, latest=newest))
             continue
-        version = (latest.version + 1) if latest else 1
-        session.add(ProcessVersion(process_id=process_id, version=version, deployed_by=deployed_by, **item))
-        results.append(DeployedProcess(process_id, version, created=True))
+        session.add(ProcessVersion(process_id=process_id, version=newest + 1, deployed_by=deployed_by,
+                                   deployed_from=deployed_from, **item))
+        results.append(DeployedProcess(process_id, newest + 1, created=True, files=files, latest=newest + 1))
     session.flush()
     return results
 

@@ -42,7 +42,7 @@ def check_xml(path: Path, root) -> list[DiagramProblem]:
 
 def line_of(root, element_id: str | None) -> int | None:
     """The line where the element with this id starts, if there is one."""
-    if not element_id:
+    if not element_id or root is None:
         return None
     found = root.xpath("//*[@id=$id]", id=element_id)
     return found[0].sourceline if found else None

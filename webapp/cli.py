@@ -38,28 +38,82 @@ def init(demo: bool) -> None:
         click.echo(f"demo data ready ({added} complaints added)")
 
 
-def _deploy(db: Database, paths: list[Path], who: str) -> None:
+def _print_problems(problems, heading: str) -> None:
+    click.echo(heading, err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+
+
+def _deploy(db: Database, paths: list[Path], who: str, allow_old_content: bool = False) -> None:
+    from workflows.design import deploy_files
+    from workflows.process import make_process_engine
+
+    where = ", ".join(str(p.resolve()) for p in paths)
+    click.echo(f"Deploying {where}")
     try:
-        with db.transaction() as session:
-            results = deploy_processes(session, paths, deployed_by=who)
+        outcome = deploy_files(db, make_process_engine(db), paths, deployed_by=who, deployed_from=where,
+                               allow_old_content=allow_old_content)
     except InvalidDiagram as exc:
-        click.echo(f"Deployment refused, nothing was changed ({len(exc.problems)} problem(s)):", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
+        _print_problems(exc.problems, f"Deployment refused, nothing was changed ({len(exc.problems)} problem(s)):")
         sys.exit(1)
-    for r in results:
-        click.echo(f"{r.process_id}: version {r.version} ({'new' if r.created else 'unchanged'})")
+    if outcome.report.warnings:
+        _print_problems(outcome.report.warnings, "Warnings (deployed anyway):")
+    for r in outcome.processes:
+        if r.created:
+            state = "new"
+        elif r.version == r.latest:
+            state = "unchanged"
+        else:
+            state = (f"same content as version {r.version}, which is not the newest ({r.latest}); nothing deployed "
+                     "(use --allow-old-content to make it the newest again)")
+        diagrams = [f for f in r.files if not f.startswith("forms/")]
+        click.echo(f"{r.process_id}: version {r.version} ({state}) from {', '.join(diagrams)} "
+                   f"and {len(r.files) - len(diagrams)} form file(s)")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--by", "deployed_by", default=None, help="Who deploys (default: $USER).")
-def deploy(paths: tuple[Path, ...], deployed_by: str | None) -> None:
-    """Parse, validate and store new versions of the processes in PATHS (default: bpmn/)."""
+@click.option("--allow-old-content", is_flag=True,
+              help="Deploy content identical to an older version as the newest version (a roll-back).")
+def deploy(paths: tuple[Path, ...], deployed_by: str | None, allow_old_content: bool) -> None:
+    """Check, then store new versions of the processes in PATHS (default: $TINDAK_BPMN_DIR or bpmn/).
+
+    The whole deployment is refused if `tindak check` finds any error."""
     import getpass
 
     settings = Settings.from_env()
-    _deploy(_database(settings), list(paths) or [settings.bpmn_dir], deployed_by or getpass.getuser())
+    if not paths and not settings.bpmn_dir.is_dir():
+        click.echo(f"No folder {settings.bpmn_dir.resolve()}: name the folder to deploy (tindak deploy "
+                   "path/to/bpmn) or set TINDAK_BPMN_DIR. Nothing was deployed.", err=True)
+        sys.exit(1)
+    _deploy(_database(settings), list(paths) or [settings.bpmn_dir], deployed_by or getpass.getuser(),
+            allow_old_content)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--no-dry-run", is_flag=True, help="Only the static checks (faster).")
+def check(paths: tuple[Path, ...], no_dry_run: bool) -> None:
+    """Check diagrams and forms in PATHS without deploying: structure, forms, scripts and
+    expressions, names, timers, lanes, SLA keys, and a dry run of every path. Exit 1 on errors."""
+    from workflows.design import check_files
+    from workflows.process import make_process_engine
+
+    settings = Settings.from_env()
+    db = _database(settings)
+    report = check_files(db, make_process_engine(db), list(paths), dry_run=not no_dry_run)
+    for problem in report.problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    for process_id, covered in report.coverage.items():
+        click.echo(f"{process_id}: dry run of {covered['runs']} run(s) took {covered['branches']} of "
+                   f"{covered['branches_total']} branches")
+        for branch in covered["untaken"]:
+            click.echo(f"  not reached: {branch}")
+    if not report.ok:
+        click.echo(f"{len(report.errors)} error(s): deploy would refuse this", err=True)
+        sys.exit(1)
+    click.echo(f"OK: no errors, {len(report.warnings)} warning(s)")
 
 
 @main.command()

@@ -119,12 +119,7 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
     )
     session.add(complaint)
     session.flush()
-    initial = {
-        "complaint_id": complaint.id,
-        "category": data.category,
-        "classification": data.classification,
-        "channel": data.channel,
-    }
+    initial = start_data(complaint.id, data.category, data.classification, data.channel)
 
     def link(instance):
         complaint.process_instance_id = instance.id
@@ -139,6 +134,12 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
     if notifier is not None:
         notifier.complaint_received(session, complaint, secret)
     return FiledComplaint(complaint, secret)
+
+
+def start_data(complaint_id: int, category: str, classification: str, channel: str) -> dict:
+    """The variables a complaint's process starts with (the deploy check dry-runs with these too)."""
+    return {"complaint_id": complaint_id, "category": category, "classification": classification,
+            "channel": channel}
 
 
 def _unique_tracking_id(session: Session) -> str:
