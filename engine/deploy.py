@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.diagram_check import BPMN_NS, check_xml, line_of, parse_xml
+from engine.diagram_check import BPMN_NS, check_xml, element_at, line_of, parse_xml, readable
 from engine.errors import DiagramProblem, InvalidDiagram
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
@@ -57,7 +57,7 @@ def _problem_from(exc: ValidationException, fallback_file: str) -> DiagramProble
         file=Path(exc.file_name).name if exc.file_name else fallback_file,
         line=exc.line_number or None,
         element_id=exc.id or None,
-        message=message.strip(),
+        message=readable(message),
     )
 
 
@@ -85,6 +85,7 @@ def _parse(files: list[Path]) -> tuple[SpiffBpmnParser, list[DiagramProblem]]:
         except ValidationException as exc:
             problem = _problem_from(exc, file.name)
             problem.line = problem.line or line_of(tree.getroot(), problem.element_id)
+            problem.element_id = problem.element_id or element_at(tree.getroot(), problem.line)
             problems.append(problem)
     return parser, problems
 
@@ -114,8 +115,18 @@ def _load_form(bpmn_file: Path, name: str, is_ui: bool) -> tuple[object | None, 
         try:
             Draft202012Validator.check_schema(content)
         except SchemaError as exc:
-            return None, f"form file '{FORMS_DIR}/{name}' is not a valid JSON Schema: {exc.message}"
+            return None, f"form file '{FORMS_DIR}/{name}' is not a valid JSON Schema{_schema_place(exc)}: {exc.message}"
     return content, None
+
+
+def _schema_place(exc: SchemaError) -> str:
+    """Which field of a form an error is in: ", in field 'answer' (properties → answer → type)"."""
+    path = [str(p) for p in exc.path]
+    if not path:
+        return ""
+    fields = [path[i + 1] for i, p in enumerate(path[:-1]) if p == "properties"]
+    named = f", in field '{fields[-1]}'" if fields else ""
+    return f"{named} (at {' → '.join(path)})"
 
 
 def _uses_dmn(spec, subprocess_specs) -> bool:
@@ -160,6 +171,7 @@ def parse(paths: list[Path]) -> Parsed:
             subprocess_specs = parser.get_subprocess_specs(process_id)
         except ValidationException as exc:
             problem = _problem_from(exc, "?")
+            problem.line = problem.line or line_of(roots.get(problem.file), problem.element_id)
             problems.append(_locate_missing_process(problem, process_id, parser, roots) or problem)
             continue
         missing = [

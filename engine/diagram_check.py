@@ -48,6 +48,33 @@ def line_of(root, element_id: str | None) -> int | None:
     return found[0].sourceline if found else None
 
 
+def element_at(root, line: int | None) -> str | None:
+    """The id of the element on a line, or of the nearest enclosing element with an id
+    (XML Schema errors give only the line)."""
+    if root is None or not line:
+        return None
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.sourceline == line:
+            while element is not None and element.get("id") is None:
+                element = element.getparent()
+            return element.get("id") if element is not None else None
+    return None
+
+
+PREFIXES = {BPMN_NS: "bpmn", "http://spiffworkflow.org/bpmn/schema/1.0/core": "spiffworkflow",
+            "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi", "http://www.omg.org/spec/DD/20100524/DC": "dc"}
+
+
+def readable(message: str) -> str:
+    """An XML Schema message with namespace prefixes instead of {uri}, without its doubled full stop."""
+    if "Service Task must have an operator" in message:
+        return ("Tindak does not run service tasks (SpiffWorkflow needs a service operator, which this "
+                "installation has none of); use a script task that calls a registered function instead")
+    for uri, prefix in PREFIXES.items():
+        message = message.replace(f"{{{uri}}}", f"{prefix}:")
+    return message.replace("..", ".").strip()
+
+
 def parse_xml(path: Path):
     """Parse a file into an lxml tree (raises etree.XMLSyntaxError / OSError)."""
     return etree.parse(str(path))

@@ -174,3 +174,26 @@ def test_a_bare_deploy_outside_a_project_folder_deploys_nothing(db, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["deploy"])
     assert result.exit_code == 1 and "Nothing was deployed" in result.output
+
+
+def test_schema_errors_name_the_element_and_the_form_field(db, process_engine, tmp_path):
+    folder = variant(tmp_path, "<spiffworkflow:properties>", "<spiffworkflow:properties><bpmn:foo/>")
+    problem, = check_files(db, process_engine, [folder]).errors
+    assert problem.element_id == "review" and "'bpmn:foo'" in problem.message and "{http" not in problem.message
+    form = folder / "forms" / "check_review.json"
+    form.write_text(form.read_text().replace('"type": "string", "title": "Keputusan"', '"type": "strin"'))
+    folder_form_only = variant(tmp_path / "again", "rounds = 0", "rounds = 0")
+    shutil.copy(form, folder_form_only / "forms" / "check_review.json")
+    problem, = check_files(db, process_engine, [folder_form_only]).errors
+    assert problem.element_id == "review" and "in field 'decision'" in problem.message
+
+
+def test_a_service_task_gets_a_plain_message(db, process_engine, tmp_path):
+    folder = variant(tmp_path, '<bpmn:scriptTask id="mark_ok" name="Setuju" scriptFormat="python">',
+                     '<bpmn:serviceTask id="mark_ok" name="Setuju">')
+    text = (folder / "check_base.bpmn").read_text().replace(
+        '<bpmn:script>status = "selesai"</bpmn:script>\n    </bpmn:scriptTask>', "</bpmn:serviceTask>", 1)
+    (folder / "check_base.bpmn").write_text(text)
+    problems = check_files(db, process_engine, [folder]).errors
+    assert any(p.element_id == "mark_ok" and "does not run service tasks" in p.message for p in problems), \
+        [str(p) for p in problems]
