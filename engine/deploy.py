@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.diagram_check import check_xml, line_of, parse_xml
 from engine.errors import DiagramProblem, InvalidDiagram
+from engine.messages import plain_message
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
 
@@ -55,7 +56,7 @@ def _problem_from(exc: ValidationException, fallback_file: str) -> DiagramProble
         file=Path(exc.file_name).name if exc.file_name else fallback_file,
         line=exc.line_number or None,
         element_id=exc.id or None,
-        message=message.strip(),
+        message=plain_message(message, exc.id or None),
     )
 
 
