@@ -30,4 +30,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/engine.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache webapp/translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) build *.egg-info .pytest_cache webapp/translations/*/LC_MESSAGES/*.mo tests/js/node_modules

@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.diagram_check import BPMN_NS, check_xml, element_at, line_of, parse_xml, readable
 from engine.errors import DiagramProblem, InvalidDiagram
+from engine.messages import plain_message
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
 
@@ -57,7 +58,7 @@ def _problem_from(exc: ValidationException, fallback_file: str) -> DiagramProble
         file=Path(exc.file_name).name if exc.file_name else fallback_file,
         line=exc.line_number or None,
         element_id=exc.id or None,
-        message=readable(message),
+        message=plain_message(readable(message), exc.id or None),
     )
 
 

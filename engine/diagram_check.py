@@ -67,9 +67,6 @@ PREFIXES = {BPMN_NS: "bpmn", "http://spiffworkflow.org/bpmn/schema/1.0/core": "s
 
 def readable(message: str) -> str:
     """An XML Schema message with namespace prefixes instead of {uri}, without its doubled full stop."""
-    if "Service Task must have an operator" in message:
-        return ("Tindak does not run service tasks (SpiffWorkflow needs a service operator, which this "
-                "installation has none of); use a script task that calls a registered function instead")
     for uri, prefix in PREFIXES.items():
         message = message.replace(f"{{{uri}}}", f"{prefix}:")
     return message.replace("..", ".").strip()

@@ -35,7 +35,31 @@ from engine.timers import next_timer_at, stamp_armed
 SaveHook = Callable[[Session, ProcessInstance, dict, "str | None"], None]
 
 
+# (session, instance, element id, the element's extension properties, actor): an element that
+# has properties was passed (completed) in this command, e.g. where a diagram publishes an answer
+ElementHook = Callable[[Session, ProcessInstance, str, dict, "str | None"], None]
+
+
 _MISSING = object()
+
+
+def _completed_since(workflow: BpmnWorkflow, since: float) -> list:
+    """Tasks completed since `since` (wall-clock seconds), in the order they completed."""
+    completed = [
+        task for wf in [workflow, *workflow.subprocesses.values()] for task in wf.get_tasks(state=TaskState.COMPLETED)
+        if task.last_state_change >= since
+    ]
+    return sorted(completed, key=lambda t: t.last_state_change)
+
+
+def passed_elements(workflow: BpmnWorkflow, since: float) -> list[tuple[str, dict]]:
+    """(element id, extension properties) of each element with properties completed since `since`."""
+    passed = []
+    for task in _completed_since(workflow, since):
+        properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties")
+        if properties:
+            passed.append((task.task_spec.bpmn_id, dict(properties)))
+    return passed
 
 
 def changed_data(workflow: BpmnWorkflow, since: float) -> dict[str, Any]:
@@ -45,12 +69,8 @@ def changed_data(workflow: BpmnWorkflow, since: float) -> dict[str, Any]:
     A parallel branch carries old copies of every variable; only what a task itself changed
     counts, so finishing an escalation never rolls the case's status back.
     """
-    completed = [
-        task for wf in [workflow, *workflow.subprocesses.values()] for task in wf.get_tasks(state=TaskState.COMPLETED)
-        if task.last_state_change >= since
-    ]
     changes: dict[str, Any] = {}
-    for task in sorted(completed, key=lambda t: t.last_state_change):
+    for task in _completed_since(workflow, since):
         before = task.parent.data if task.parent is not None else {}
         for key, value in task.data.items():
             if before.get(key, _MISSING) != value:
@@ -69,6 +89,7 @@ class ProcessEngine:
         task_hooks: Iterable[Callable[..., None]] = (),
         timer_hooks: Iterable[Callable[..., None]] = (),
         completion_hooks: Iterable[Callable[..., None]] = (),
+        element_hooks: Iterable[ElementHook] = (),
     ):
         drive_spiffworkflow_timers()
         self.script_engine = make_script_engine(functions)
@@ -79,6 +100,7 @@ class ProcessEngine:
         self.timer_hooks = list(timer_hooks)
         # completion_hook(session, instance, completed HumanTask row, submitted form data, actor)
         self.completion_hooks = list(completion_hooks)
+        self.element_hooks = list(element_hooks)
         self._forms: dict[int, dict[str, Any]] = {}
 
     # -- loading and saving -------------------------------------------------------------
@@ -113,6 +135,10 @@ class ProcessEngine:
         try:
             created = task_projection.sync(session, instance, workflow, self.router, new=new)
             data = changed_data(workflow, since)
+            if self.element_hooks:
+                for element_id, properties in passed_elements(workflow, since):
+                    for hook in self.element_hooks:
+                        hook(session, instance, element_id, properties, actor)
             for hook in self.save_hooks:
                 hook(session, instance, data, actor)
             if created:

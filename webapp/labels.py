@@ -52,6 +52,7 @@ EVENT = {
     "timers_rearmed": _l("Deadlines moved after an SLA change"),
     "message_received": _l("Coordination step"),
     "completed": _l("Case closed"),
+    "answer_published": _l("Answer published to the reporter"),
 }
 
 

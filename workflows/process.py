@@ -13,6 +13,7 @@ from workflows.models import Complaint
 from workflows.notifications import Notifier
 from workflows.routing import LaneRouter
 from workflows.governments import Governments
+from workflows.publication import publish_answer
 from workflows.sla import SlaBook
 from workflows.script_functions import script_functions
 
@@ -63,4 +64,5 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
         task_hooks=[notifier.tasks_created] if notifier else [],
         timer_hooks=[notifier.timer_fired] if notifier else [],
         completion_hooks=[coordination.completed],
+        element_hooks=[publish_answer],
     )

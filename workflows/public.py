@@ -1,8 +1,8 @@
 """The citizen's side: filing, tracking with the secret, the reporter's own tasks, the public listing.
 
 Nothing here ever returns an officer's name, an internal note or a reporter's identity to
-the public; the tracking page shows only what the diagram's forms mark `"x-public": true`,
-plus what the reporter submitted themself.
+the public; the tracking page shows only what the diagram's forms mark `"x-public": true` and
+the diagram has published (workflows/publication.py), plus what the reporter submitted themself.
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from workflows.attachments import Upload
 from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint, hash_secret
 from workflows.models import Agency, Complaint
 from workflows.notifications import Notifier
+from workflows.publication import PUBLIC_KEYWORD, PUBLISHED, names_publish_points
 from workflows.task_lists import Page
 
-PUBLIC_KEYWORD = "x-public"
 REPORTER_ACTOR = "pelapor"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -76,13 +76,32 @@ def _agency_names(session: Session) -> dict[str, str]:
 
 
 def public_timeline(session: Session, complaint: Complaint) -> list[PublicEvent]:
-    """What the reporter may see of the case's history, oldest first."""
+    """What the reporter may see of the case's history, oldest first.
+
+    An officer's public fields appear when the diagram publishes their task (at that moment);
+    on a version that names no publish point, as soon as the task is completed.
+    """
     instance = session.get(ProcessInstance, complaint.process_instance_id)
     forms = instance.process_version.forms
+    on_completion = not names_publish_points(instance.process_version)
     tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
         HumanTask.process_instance_id == instance.id))}
     names = _agency_names(session)
     events: list[PublicEvent] = []
+    drafts: dict[str, object] = {}  # task id -> its task_completed event, until published
+
+    def shown(event, at) -> None:
+        task = tasks.get(event.task_id)
+        schema = forms.get(task.form, {}) if task and task.form else {}
+        props = schema.get("properties", {})
+        own = task is not None and task.role == roles.REPORTER
+        fields = [(props.get(k, {}).get("title", k), _display(props.get(k, {}), v, names))
+                  for k, v in event.data.get("form", {}).items() if own or props.get(k, {}).get(PUBLIC_KEYWORD)]
+        if fields:
+            events.append(PublicEvent(at, "reporter" if own else "answer",
+                                      agency=names.get(task.agency_code) if task and not own else None,
+                                      task_name=event.data.get("task_name"), fields=fields))
+
     for event in history(session, instance.id):
         if event.kind == "started":
             events.append(PublicEvent(event.at, "received", status="belum_terverifikasi"))
@@ -90,16 +109,12 @@ def public_timeline(session: Session, complaint: Complaint) -> list[PublicEvent]
             events.append(PublicEvent(event.at, "status", status=event.data.get("new")))
         elif event.kind == "task_completed":
             task = tasks.get(event.task_id)
-            schema = forms.get(task.form, {}) if task and task.form else {}
-            props = schema.get("properties", {})
-            submitted = event.data.get("form", {})
-            own = task is not None and task.role == roles.REPORTER
-            shown = [(props.get(k, {}).get("title", k), _display(props.get(k, {}), v, names))
-                     for k, v in submitted.items() if own or props.get(k, {}).get(PUBLIC_KEYWORD)]
-            if shown:
-                events.append(PublicEvent(event.at, "reporter" if own else "answer",
-                                          agency=names.get(task.agency_code) if task and not own else None,
-                                          task_name=event.data.get("task_name"), fields=shown))
+            if on_completion or (task is not None and task.role == roles.REPORTER):
+                shown(event, event.at)
+            else:
+                drafts[event.task_id] = event
+        elif event.kind == PUBLISHED and event.task_id in drafts:
+            shown(drafts.pop(event.task_id), event.at)
     return events
 
 
