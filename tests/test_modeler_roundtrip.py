@@ -189,7 +189,8 @@ def test_deploy_says_plainly_that_a_multi_instance_has_no_input_collection(tmp_p
     assert problem.message.startswith("the multi-instance has no input collection (loopDataInputRef); "
                                       "a Modeler may have dropped it")
     assert "give 'each_item' <bpmn:loopDataInputRef>" in problem.message
-    assert str(problem).startswith(f"{FIXTURE.name} [each_item]: the multi-instance has no input collection")
+    assert problem.line  # the element's line, found in the file
+    assert str(problem).startswith(f"{FIXTURE.name}:{problem.line} [each_item]: the multi-instance has no input")
     assert "cardinality" not in problem.message  # SpiffWorkflow's own wording is replaced
 
 
