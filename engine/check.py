@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.errors import DiagramProblem, InvalidDiagram
+from engine.errors import DiagramProblem
 
 
 @dataclass
@@ -37,6 +37,8 @@ class CheckContext:
     format_samples: Mapping[str, Any] = field(default_factory=dict)
     # (variable, value) -> message or None: domain rules on values scripts set (e.g. status)
     value_rules: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
+    # the domain's own checks: (processes, forms, roots) -> problems, as in `check_specs`
+    extra_checks: tuple[Callable[..., list[DiagramProblem]], ...] = ()
 
 
 @dataclass
@@ -76,6 +78,8 @@ def check(paths: list[Path], context: CheckContext, dry_run: bool = True) -> Che
     if parsed.problems:
         return report
     report.problems += check_specs(parsed.processes, parsed.forms, parsed.roots, context)
+    for extra in context.extra_checks:
+        report.problems += extra(parsed.processes, parsed.forms, parsed.roots)
     if dry_run and report.ok:
         from engine.dry_run import dry_run_all
 

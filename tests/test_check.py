@@ -197,3 +197,19 @@ def test_a_service_task_gets_a_plain_message(db, process_engine, tmp_path):
     problems = check_files(db, process_engine, [folder]).errors
     assert any(p.element_id == "mark_ok" and "does not run service tasks" in p.message for p in problems), \
         [str(p) for p in problems]
+
+
+def test_a_publish_point_must_name_a_user_task(db, process_engine, tmp_path):
+    folder = variant(tmp_path, 'name="publishAnswer" value="draft_answer"', 'name="publishAnswer" value="draft_answr"',
+                     source=DATA / "approval", file="complaint.bpmn")
+    problems = check_files(db, process_engine, [folder]).errors
+    assert any("publishAnswer names 'draft_answr'" in p.message and p.line for p in problems), \
+        [str(p) for p in problems]
+
+
+def test_an_answer_nobody_publishes_is_warned_about(db, process_engine, tmp_path):
+    folder = variant(tmp_path, '<spiffworkflow:property name="publishAnswer" value="draft_answer" />', "",
+                     source=DATA / "approval", file="complaint.bpmn")
+    report = check_files(db, process_engine, [folder])
+    assert any(w.element_id == "draft_answer" and "as soon as the task is completed" in w.message
+               for w in report.warnings), [str(w) for w in report.problems]

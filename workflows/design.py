@@ -19,6 +19,7 @@ from workflows import roles, statuses
 from workflows.complaints import start_data
 from workflows.models import Agency, Category, LaneRole
 from workflows.process import ComplaintEngine
+from workflows.publication import check_publish_points
 from workflows.sla import SlaPolicy
 
 
@@ -50,6 +51,7 @@ def check_context(session: Session, engine: ComplaintEngine) -> CheckContext:
         default_start_data=start_data(0, category, "pengaduan", "web"),
         format_samples={"agency": agency},
         value_rules={"status": _status_rule, "lead_agency": agency_rule},
+        extra_checks=(check_publish_points,),
     )
 
 

@@ -12,11 +12,16 @@ the rule they started with: public fields are public as soon as their task is co
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from lxml import etree
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
+from engine.diagram_check import line_of
+from engine.errors import DiagramProblem
 from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
 
 PUBLIC_KEYWORD = "x-public"
@@ -78,3 +83,47 @@ def _has_publish_property(xml: str) -> bool:
         return False
     root = etree.fromstring(xml.encode("utf-8"))
     return bool(root.xpath("//s:property[@name=$name]", namespaces={"s": SPIFF_NS}, name=PUBLISH_PROPERTY))
+
+
+def check_publish_points(processes: dict[str, tuple], forms: dict[str, dict], roots: dict) -> list[DiagramProblem]:
+    """The deploy check's part: a publish point names user tasks that exist; an answer with public
+    fields is published somewhere (else the reporter never, or at once, sees it)."""
+    problems: list[DiagramProblem] = []
+    for process_id, (spec, subprocess_specs) in processes.items():
+        specs = [spec, *subprocess_specs.values()]
+        user_tasks = {ts.bpmn_id: (s, ts) for s in specs for ts in s.task_specs.values()
+                      if isinstance(ts, UserTask)}
+        named: set[str] = set()
+        for s in specs:
+            for ts in s.task_specs.values():
+                props = (getattr(ts, "extensions", None) or {}).get("properties", {})
+                for name in published_tasks(props.get(PUBLISH_PROPERTY, "")):
+                    named.add(name)
+                    if name not in user_tasks:
+                        problems.append(_problem(roots, s, ts.bpmn_id, f"{PUBLISH_PROPERTY} names '{name}', which is "
+                                                 "not a user task of this process"))
+        for element_id, (s, ts) in user_tasks.items():
+            form = (ts.extensions or {}).get("properties", {}).get("formJsonSchemaFilename")
+            if element_id in named or not public_fields(forms.get(process_id, {}).get(form)):
+                continue
+            when = ("is shown to the reporter as soon as the task is completed, before any approval"
+                    if not named else "never reaches the reporter")
+            problems.append(_problem(roots, s, element_id, f"the answer in this task's public fields {when}: no "
+                                     f"element's {PUBLISH_PROPERTY} property names '{element_id}'", "warning"))
+    return _unique(problems)
+
+
+def _problem(roots: dict, spec, element_id: str, message: str, severity: str = "error") -> DiagramProblem:
+    file = Path(spec.file).name if spec.file else "?"
+    return DiagramProblem(file, message, line=line_of(roots.get(file), element_id), element_id=element_id,
+                          severity=severity)
+
+
+def _unique(problems: list[DiagramProblem]) -> list[DiagramProblem]:
+    seen, found = set(), []
+    for problem in problems:
+        key = (problem.file, problem.element_id, problem.message)
+        if key not in seen:
+            seen.add(key)
+            found.append(problem)
+    return found
