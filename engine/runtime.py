@@ -27,7 +27,7 @@ from engine.clock import drive_spiffworkflow_timers, now
 from engine.deploy import latest_version
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, ScriptFailed, TaskNotReady
 from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from engine.scripting import make_script_engine
+from engine.scripting import DEFAULT_TIME_LIMIT, make_script_engine
 from engine.task_projection import Router, Routing
 from engine.timers import next_timer_at, stamp_armed
 
@@ -90,9 +90,11 @@ class ProcessEngine:
         timer_hooks: Iterable[Callable[..., None]] = (),
         completion_hooks: Iterable[Callable[..., None]] = (),
         element_hooks: Iterable[ElementHook] = (),
+        script_time_limit: float = DEFAULT_TIME_LIMIT,
     ):
         drive_spiffworkflow_timers()
-        self.script_engine = make_script_engine(functions)
+        # scripts run restricted and bounded; a refused or stopped one fails like any script error
+        self.script_engine = make_script_engine(functions, time_limit=script_time_limit)
         self.router: Router = router or (lambda lane, props, data: Routing())
         self.save_hooks = list(save_hooks)
         # task_hook(session, instance, new HumanTask rows); timer_hook(session, instance, element id, name)
@@ -347,4 +349,6 @@ class ProcessEngine:
 def _script_failed(exc: WorkflowException) -> ScriptFailed:
     task_spec = getattr(exc, "task_spec", None)
     element = getattr(task_spec, "bpmn_id", None)
-    return ScriptFailed(str(exc), element_id=element, line=getattr(exc, "line_number", None))
+    # SpiffWorkflow ends every message with ". " and its notes; without notes that is noise
+    message = str(exc).removesuffix(". ")
+    return ScriptFailed(message, element_id=element, line=getattr(exc, "line_number", None) or None)
