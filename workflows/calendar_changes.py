@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
@@ -27,7 +28,7 @@ from engine.db import Database
 from engine.runtime import ProcessEngine
 from workflows import calendar_admin
 from workflows.calendar import BusinessCalendar, parse_workweek
-from workflows.calendar_admin import CalendarRequest
+from workflows.calendar_admin import CalendarEdit, CalendarRequest
 from workflows.models import User
 from workflows.sla import CalendarChange
 from workflows.sla_changes import Preview, rearm_running
@@ -79,19 +80,24 @@ def with_change(calendar: BusinessCalendar, old: dict | None, new: dict | None) 
 
 # ---- preview, save, apply ----------------------------------------------------------------------
 
+@dataclass
+class CalendarPreview(Preview):
+    edit: CalendarEdit | None = None  # the change previewed, as checked
+
+
 def _preview(db: Database, engine: ProcessEngine, before: BusinessCalendar, after: BusinessCalendar,
-             instance_ids: list[int] | None) -> Preview:
+             instance_ids: list[int] | None, edit: CalendarEdit | None = None) -> CalendarPreview:
     book = engine.sla_book
     with db.session() as session:
         ids = instance_ids if instance_ids is not None else rearm.running_with_timers(session)
         moves = rearm.preview(session, engine, ids, uses_sla,
                               lambda start: book.script_functions(start, calendar=after),
                               unchanged_at=lambda start: book.script_functions(start, calendar=before))
-    return Preview(moves)
+    return CalendarPreview(moves, edit)
 
 
 def preview(db: Database, engine: ProcessEngine, request: CalendarRequest,
-            instance_ids: list[int] | None = None) -> Preview:
+            instance_ids: list[int] | None = None) -> CalendarPreview:
     """What saving and applying `request` would move in running cases; nothing is changed.
 
     Raises what `calendar_admin.check` raises for a bad request.
@@ -100,7 +106,7 @@ def preview(db: Database, engine: ProcessEngine, request: CalendarRequest,
         edit = calendar_admin.check(session, request)
     book = engine.sla_book
     book.reload()  # the calendar as saved now, whichever process changed it
-    return _preview(db, engine, book.calendar, with_change(book.calendar, edit.old, edit.new), instance_ids)
+    return _preview(db, engine, book.calendar, with_change(book.calendar, edit.old, edit.new), instance_ids, edit)
 
 
 def _calendars_of(engine: ProcessEngine, change: CalendarChange) -> tuple[BusinessCalendar, BusinessCalendar]:
@@ -111,7 +117,7 @@ def _calendars_of(engine: ProcessEngine, change: CalendarChange) -> tuple[Busine
     return with_change(now, change.new, change.old), now
 
 
-def preview_saved(db: Database, engine: ProcessEngine, change_id: int) -> Preview:
+def preview_saved(db: Database, engine: ProcessEngine, change_id: int) -> CalendarPreview:
     """What applying a saved change to running cases would move now."""
     before, after = _calendars_of(engine, _change(db, change_id))
     return _preview(db, engine, before, after, None)
