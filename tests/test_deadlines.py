@@ -124,10 +124,51 @@ def test_overdue_filter_badges_and_dashboard_agree_after_the_timer_fired(
     assert sorted(re.findall(r'data-tracking-id="([^"]+)"', target)) == tracking
 
 
-def test_escalation_roles_are_what_the_test_expects(db, process_engine, clock, two_cases):
-    """The escalation itself has no deadline: it is counted apart from the overdue task."""
+def test_the_escalation_beside_an_overdue_task_has_no_due_date_of_its_own(db, process_engine, clock, two_cases):
+    """The escalation is counted apart from the overdue task, as a task without deadline."""
     due = process_engine.sla_book.due("verification", CATEGORY, None, start=MONDAY)
     clock.at(due + timedelta(minutes=1))
     fire_due_timers(db, process_engine)
     [escalation] = rows_of(two_cases[0], "verification_overdue")
     assert (escalation.role, escalation.due_at) == (roles.SUPER_ADMIN, None)
+
+
+# -- repairing rows the old projection emptied ----------------------------------------------------
+
+def test_due_dates_lost_before_the_fix_are_restored_once(db, process_engine, clock, two_cases):
+    from sqlalchemy import update
+
+    from workflows.deadlines import restore_due_dates
+
+    due = process_engine.sla_book.due("verification", CATEGORY, None, start=MONDAY)
+    clock.at(due + timedelta(minutes=1))
+    fire_due_timers(db, process_engine)
+    with db.transaction() as s:  # what the projection used to leave behind
+        s.execute(update(HumanTask).where(HumanTask.element_id == "verify_complaint").values(due_at=None))
+    assert overdue_in_list(db, "verifikator", "team") == []
+    versions = [c.instance().version for c in two_cases]
+
+    assert restore_due_dates(db, process_engine) == 2
+    assert [rows_of(c, "verify_complaint")[0].due_at for c in two_cases] == [due, due]
+    assert [rows_of(c, "verification_overdue")[0].due_at for c in two_cases] == [None, None]  # none to give
+    assert [c.instance().version for c in two_cases] == versions  # the workflows are untouched
+    assert len(overdue_in_list(db, "verifikator", "team")) == 2
+    assert restore_due_dates(db, process_engine) == 0
+
+
+def test_the_repair_command(db, process_engine, clock, two_cases, monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy import update
+
+    from webapp.cli import main
+
+    due = process_engine.sla_book.due("verification", CATEGORY, None, start=MONDAY)
+    clock.at(due + timedelta(minutes=1))
+    fire_due_timers(db, process_engine)
+    with db.transaction() as s:
+        s.execute(update(HumanTask).where(HumanTask.element_id == "verify_complaint").values(due_at=None))
+    monkeypatch.setenv("TINDAK_DATABASE_URL", db.url)
+    result = CliRunner().invoke(main, ["repair-due-dates"])
+    assert result.exit_code == 0, result.output
+    assert "2 task(s) given their due date back" in result.output
+    assert [rows_of(c, "verify_complaint")[0].due_at for c in two_cases] == [due, due]
