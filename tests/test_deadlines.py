@@ -172,3 +172,12 @@ def test_the_repair_command(db, process_engine, clock, two_cases, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "2 task(s) given their due date back" in result.output
     assert [rows_of(c, "verify_complaint")[0].due_at for c in two_cases] == [due, due]
+
+
+def test_at_the_due_second_the_filter_the_badge_and_the_dashboard_agree(db, process_engine, clock, two_cases):
+    due = process_engine.sla_book.due("verification", CATEGORY, None, start=MONDAY)
+    clock.at(due)  # the deadline's own second: red badge, so overdue in the filter too
+    assert overdue_in_list(db, "verifikator", "team") == sorted(c.complaint.tracking_id for c in two_cases)
+    assert red_tasks(db, "verifikator") == 2
+    clock.at(due - timedelta(seconds=1))
+    assert overdue_in_list(db, "verifikator", "team") == [] and red_tasks(db, "verifikator") == 0
