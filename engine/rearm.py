@@ -4,6 +4,10 @@ once, when a timer is armed; it never looks at the policy again).
 A timer is re-armed by evaluating its own expression again, as of the moment it was armed,
 with the functions the caller supplies for that moment. Re-running is harmless: a timer
 already at its new due time is left alone, so an interrupted run can simply be repeated.
+
+A caller may also pass the functions as they were before the change (`unchanged_at`): a timer
+whose expression gives the same time both ways is not touched by the change and keeps its due
+time, whatever else has changed since it was armed.
 """
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ def running_with_timers(session: Session) -> list[int]:
 
 
 def _moves(engine: ProcessEngine, workflow, instance_id: int, matches: Matches,
-           functions_at: FunctionsAt) -> list[tuple[object, TimerMove]]:
+           functions_at: FunctionsAt, unchanged_at: FunctionsAt | None = None) -> list[tuple[object, TimerMove]]:
     found = []
     for task in waiting_timer_tasks(workflow):
         expression = getattr(task.task_spec.event_definition, "expression", "") or ""
@@ -54,6 +58,9 @@ def _moves(engine: ProcessEngine, workflow, instance_id: int, matches: Matches,
             continue
         value = engine.script_engine.evaluate(task, expression, external_context=functions_at(started))
         new_due = _aware(value)
+        if unchanged_at is not None and new_due == _aware(
+                engine.script_engine.evaluate(task, expression, external_context=unchanged_at(started))):
+            continue  # the change does not reach this timer
         old_due = due_at(task)
         if new_due is not None and new_due != old_due:
             found.append((task, TimerMove(instance_id, task.task_spec.bpmn_id, old_due, new_due)))
@@ -61,20 +68,21 @@ def _moves(engine: ProcessEngine, workflow, instance_id: int, matches: Matches,
 
 
 def preview(session: Session, engine: ProcessEngine, instance_ids: list[int], matches: Matches,
-            functions_at: FunctionsAt) -> list[TimerMove]:
+            functions_at: FunctionsAt, unchanged_at: FunctionsAt | None = None) -> list[TimerMove]:
     """Which armed timers would move, and where to; changes nothing."""
     moves: list[TimerMove] = []
     for instance_id in instance_ids:
         _, workflow = engine.load(session, instance_id)
-        moves += [move for _, move in _moves(engine, workflow, instance_id, matches, functions_at)]
+        moves += [move for _, move in _moves(engine, workflow, instance_id, matches, functions_at, unchanged_at)]
     return moves
 
 
 def rearm(session: Session, engine: ProcessEngine, instance_id: int, matches: Matches,
-          functions_at: FunctionsAt, actor: str, reason: str) -> list[TimerMove]:
+          functions_at: FunctionsAt, actor: str, reason: str,
+          unchanged_at: FunctionsAt | None = None) -> list[TimerMove]:
     """Move the matching timers of one instance, in the caller's transaction (version-checked)."""
     instance, workflow = engine.load(session, instance_id)
-    found = _moves(engine, workflow, instance_id, matches, functions_at)
+    found = _moves(engine, workflow, instance_id, matches, functions_at, unchanged_at)
     if not found:
         return []
     for task, move in found:

@@ -37,7 +37,12 @@ def _is_deadline(spec) -> bool:
 
 
 def deadline_at(task) -> datetime | None:
-    """When a user task is due: its marked deadline timer, else its earliest interrupting timer."""
+    """When a user task is due: its marked deadline timer, else its earliest interrupting timer.
+
+    A deadline stays the task's due date after its timer fired: a non-interrupting deadline
+    (an escalation beside the task) leaves the task open and overdue, and it keeps its due
+    time (SpiffWorkflow keeps the fired timer's `event_value`) until the task itself ends.
+    """
     parent = task.parent
     if parent is None or type(parent.task_spec).__name__ != "BoundaryEventSplit":
         return None
@@ -46,8 +51,8 @@ def deadline_at(task) -> datetime | None:
         spec = sibling.task_spec
         if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             continue
-        if not sibling.has_state(TaskState.WAITING):
-            continue
+        if not sibling.has_state(TaskState.WAITING | TaskState.READY | TaskState.STARTED | TaskState.COMPLETED):
+            continue  # not armed yet, or cut off with its task
         value = _aware(sibling._get_internal_data("event_value"))
         if value is None:
             continue

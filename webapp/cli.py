@@ -161,5 +161,15 @@ def worker(once: bool) -> None:
         background.run(db, engine, worker_settings)
 
 
+@main.command("repair-due-dates")
+def repair_due_dates() -> None:
+    """Give overdue tasks back the due date older versions dropped when their deadline fired (once, after upgrading)."""
+    from workflows.deadlines import restore_due_dates
+    from workflows.process import make_process_engine
+
+    db = _database(Settings.from_env())
+    click.echo(f"{restore_due_dates(db, make_process_engine(db))} task(s) given their due date back")
+
+
 if __name__ == "__main__":
     main()

@@ -1,10 +1,11 @@
 """Jinja filters: times in Asia/Jakarta, labels, safe Markdown, deadline badges."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -14,6 +15,7 @@ from workflows.task_lists import sla_colour
 
 # raw HTML is escaped, and markdown-it refuses javascript: and data: links itself
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+MINUTE = timedelta(minutes=1)
 
 
 def wib(value: datetime | None, fmt: str = "d MMM yyyy HH:mm") -> str:
@@ -23,10 +25,37 @@ def wib(value: datetime | None, fmt: str = "d MMM yyyy HH:mm") -> str:
     return f"{format_datetime(value, fmt)} WIB"
 
 
+def _elapsed(value: datetime) -> timedelta:
+    """Time since `value` (naive values are UTC, as stored); never negative, so a clock a little
+    behind the database's does not make a new case look like it comes from the future."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return max(now() - value, timedelta(0))
+
+
 def age(value: datetime | None) -> str:
+    """How old something is: "less than a minute", "5 minutes", "3 hours", "2 days".
+
+    Counted in minutes at least: a coarser granularity rounds everything under it up to one
+    unit (Babel shows 20 seconds as "1 hour" with granularity="hour"), and a threshold of 1
+    keeps 59 minutes from being shown as "1 hour".
+    """
     if value is None:
         return ""
-    return format_timedelta(now() - value, granularity="hour", threshold=0.9)
+    elapsed = _elapsed(value)
+    if elapsed < MINUTE:
+        return _("less than a minute")
+    return format_timedelta(elapsed, granularity="minute", threshold=1)
+
+
+def ago(value: datetime | None) -> str:
+    """When something happened, relative to now: "just now", "5 minutes ago", "2 days ago"."""
+    if value is None:
+        return ""
+    elapsed = _elapsed(value)
+    if elapsed < MINUTE:
+        return _("just now")
+    return format_timedelta(-elapsed, granularity="minute", threshold=1, add_direction=True)
 
 
 def markdown(text: str | None) -> Markup:
@@ -36,6 +65,7 @@ def markdown(text: str | None) -> Markup:
 def register(app: Flask) -> None:
     app.add_template_filter(wib)
     app.add_template_filter(age)
+    app.add_template_filter(ago)
     app.add_template_filter(markdown)
     app.add_template_filter(labels.status_label, "status_label")
     app.add_template_filter(lambda c: labels.STATUS_COLOUR.get(c, "secondary"), "status_colour")

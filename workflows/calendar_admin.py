@@ -2,8 +2,10 @@
 
 Admins add extra days off and extra working days (for everyone or for one agency) and set
 an agency's working week. Each command is one transaction, checks the actor, refuses bad
-input with `InvalidCalendar` (field → problem code) and logs the change with its actor to the
-"tindak.admin" logger. The caller reloads its SlaBook afterwards, so new deadlines see it.
+input with `InvalidCalendar` (field → problem code), records the change in `calendar_change`
+(who, when, old, new) and logs it to the "tindak.admin" logger. The caller reloads its SlaBook
+afterwards, so new deadlines see it; workflows/calendar_changes.py previews a change and moves
+running cases to follow it.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from workflows import roles
 from workflows.calendar import national_holidays
 from workflows.commands import Forbidden
 from workflows.models import Agency, User
-from workflows.sla import CalendarDay
+from workflows.sla import CalendarChange, CalendarDay
 
 log = logging.getLogger("tindak.admin")
 
@@ -69,75 +71,156 @@ def _agency(session: Session, code: str | None) -> Agency | None:
     return session.scalars(select(Agency).where(Agency.code == code)).first() if code else None
 
 
-def add_day(db: Database, actor: User, day: date | str | None, kind: str, description: str = "",
-            agency_code: str | None = None) -> CalendarDay:
-    """Add an extra day off or working day, for everyone or (with `agency_code`) one agency."""
-    _require(actor)
-    description, agency_code = (description or "").strip(), (agency_code or "").strip() or None
-    parsed = parse_day(day)
+# ---- what an admin asks for, checked, then saved --------------------------------------
+
+@dataclass(frozen=True)
+class DayToAdd:
+    day: date | str | None
+    kind: str
+    description: str = ""
+    agency_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DayToRemove:
+    day_id: int
+
+
+@dataclass(frozen=True)
+class WeekToSet:
+    agency_code: str
+    weekdays: tuple = ()
+
+
+CalendarRequest = DayToAdd | DayToRemove | WeekToSet
+
+
+@dataclass(frozen=True)
+class CalendarEdit:
+    """A checked change: what the calendar holds before (`old`) and after (`new`) it.
+
+    A day is {"day": ISO date, "kind", "description", "agency"}; a week {"agency", "week"}.
+    """
+
+    kind: str  # day_added | day_removed | week_set
+    old: dict | None
+    new: dict | None
+    day_id: int | None = None  # the row a removal deletes
+
+    @property
+    def agency_code(self) -> str | None:
+        return (self.new or self.old or {}).get("agency")
+
+    @property
+    def day(self) -> date | None:
+        value = (self.new or self.old or {}).get("day")
+        return date.fromisoformat(value) if value else None
+
+
+def _day_entry(row: CalendarDay) -> dict:
+    return {"day": row.day.isoformat(), "kind": row.kind, "description": row.description,
+            "agency": row.agency_code}
+
+
+def check(session: Session, request: CalendarRequest) -> CalendarEdit:
+    """The edit a request makes, or InvalidCalendar (fields → problem codes) / CalendarDayNotFound."""
+    if isinstance(request, DayToRemove):
+        row = session.get(CalendarDay, request.day_id)
+        if row is None:
+            raise CalendarDayNotFound(request.day_id)
+        return CalendarEdit("day_removed", _day_entry(row), None, day_id=row.id)
+    if isinstance(request, WeekToSet):
+        try:
+            days = {int(d) for d in request.weekdays}
+        except (TypeError, ValueError):
+            raise InvalidCalendar({"weekdays": "bad_weekday"}) from None
+        if not days <= set(WEEKDAYS):
+            raise InvalidCalendar({"weekdays": "bad_weekday"})
+        if not days:
+            raise InvalidCalendar({"weekdays": "empty_week"})
+        agency = _agency(session, request.agency_code)
+        if agency is None:
+            raise InvalidCalendar({"agency": "unknown_agency"})
+        week = "".join(str(d) for d in sorted(days))
+        return CalendarEdit("week_set", {"agency": agency.code, "week": agency.working_days or "12345"},
+                            {"agency": agency.code, "week": week})
+    description = (request.description or "").strip()
+    agency_code = (request.agency_code or "").strip() or None
+    parsed = parse_day(request.day)
     problems = {}
-    if not day:
+    if not request.day:
         problems["day"] = "required"
     elif parsed is None:
         problems["day"] = "bad_date"
     elif not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         problems["day"] = "year_out_of_range"
-    if kind not in KINDS:
+    if request.kind not in KINDS:
         problems["kind"] = "unknown_kind"
     if len(description) > MAX_DESCRIPTION:
         problems["description"] = "too_long"
+    if agency_code and _agency(session, agency_code) is None:
+        problems["agency"] = "unknown_agency"
+    if "day" not in problems and session.scalar(select(CalendarDay.id).where(
+            CalendarDay.day == parsed,
+            CalendarDay.agency_code.is_(None) if agency_code is None
+            else CalendarDay.agency_code == agency_code)) is not None:
+        problems["day"] = "duplicate_day"
+    if problems:
+        raise InvalidCalendar(problems)
+    return CalendarEdit("day_added", None, {"day": parsed.isoformat(), "kind": request.kind,
+                                            "description": description, "agency": agency_code})
+
+
+def save(db: Database, actor: User, request: CalendarRequest) -> tuple[CalendarChange, CalendarDay | str]:
+    """Check and save one change with its audit row, in one transaction.
+
+    Returns the change (detached) and what was saved: the day added or removed, or the week.
+    The caller reloads its SlaBook afterwards.
+    """
+    _require(actor)
     with db.transaction() as session:
-        if agency_code and _agency(session, agency_code) is None:
-            problems["agency"] = "unknown_agency"
-        if "day" not in problems and session.scalar(select(CalendarDay.id).where(
-                CalendarDay.day == parsed,
-                CalendarDay.agency_code.is_(None) if agency_code is None
-                else CalendarDay.agency_code == agency_code)) is not None:
-            problems["day"] = "duplicate_day"
-        if problems:
-            raise InvalidCalendar(problems)
-        row = CalendarDay(day=parsed, kind=kind, description=description, agency_code=agency_code)
-        session.add(row)
+        edit = check(session, request)
+        if edit.kind == "day_added":
+            subject = CalendarDay(day=edit.day, kind=edit.new["kind"], description=edit.new["description"],
+                                  agency_code=edit.agency_code)
+            session.add(subject)
+        elif edit.kind == "day_removed":
+            subject = session.get(CalendarDay, edit.day_id)
+            session.delete(subject)
+        else:
+            subject = edit.new["week"]
+            _agency(session, edit.agency_code).working_days = subject
+        change = CalendarChange(kind=edit.kind, day=edit.day, agency_code=edit.agency_code,
+                                changed_by=actor.username, old=edit.old, new=edit.new)
+        session.add(change)
         session.flush()
-        session.expunge(row)
-    log.info("%s calendar_day_added %s kind=%s agency=%s", actor.username, parsed, kind, agency_code or "-")
-    return row
+        for row in (change, subject):
+            if not isinstance(row, str):
+                session.expunge(row)
+    if edit.kind == "week_set":
+        log.info("%s working_week_set %s old=%s new=%s", actor.username, edit.agency_code, edit.old["week"],
+                 subject)
+    else:
+        entry = edit.new or edit.old
+        log.info("%s calendar_%s %s kind=%s agency=%s", actor.username, edit.kind, entry["day"], entry["kind"],
+                 edit.agency_code or "-")
+    return change, subject
+
+
+def add_day(db: Database, actor: User, day: date | str | None, kind: str, description: str = "",
+            agency_code: str | None = None) -> CalendarDay:
+    """Add an extra day off or working day, for everyone or (with `agency_code`) one agency."""
+    return save(db, actor, DayToAdd(day, kind, description, agency_code))[1]
 
 
 def remove_day(db: Database, actor: User, day_id: int) -> CalendarDay:
     """Remove one of the admin's calendar days; returns the removed row (detached)."""
-    _require(actor)
-    with db.transaction() as session:
-        row = session.get(CalendarDay, day_id)
-        if row is None:
-            raise CalendarDayNotFound(day_id)
-        session.delete(row)
-        session.flush()
-        session.expunge(row)
-    log.info("%s calendar_day_removed %s kind=%s agency=%s", actor.username, row.day, row.kind,
-             row.agency_code or "-")
-    return row
+    return save(db, actor, DayToRemove(day_id))[1]
 
 
 def set_working_week(db: Database, actor: User, agency_code: str, weekdays: Iterable[int | str]) -> str:
     """Set the ISO weekdays an agency works ("12345" = Monday–Friday); returns the stored text."""
-    _require(actor)
-    try:
-        days = {int(d) for d in weekdays}
-    except (TypeError, ValueError):
-        raise InvalidCalendar({"weekdays": "bad_weekday"}) from None
-    if not days <= set(WEEKDAYS):
-        raise InvalidCalendar({"weekdays": "bad_weekday"})
-    if not days:
-        raise InvalidCalendar({"weekdays": "empty_week"})
-    week = "".join(str(d) for d in sorted(days))
-    with db.transaction() as session:
-        agency = _agency(session, agency_code)
-        if agency is None:
-            raise InvalidCalendar({"agency": "unknown_agency"})
-        old, agency.working_days = agency.working_days, week
-    log.info("%s working_week_set %s old=%s new=%s", actor.username, agency_code, old, week)
-    return week
+    return save(db, actor, WeekToSet(agency_code, tuple(weekdays)))[1]
 
 
 # ---- what the calendar page reads -------------------------------------------------------

@@ -77,6 +77,25 @@ class CalendarDay(Base):
     agency_code: Mapped[str | None] = mapped_column(String(100))
 
 
+class CalendarChange(Base):
+    """Who changed the working-day calendar when, from what to what, and whether running cases
+    were moved: a day added or removed (`old`/`new`: {day, kind, description, agency}) or an
+    agency's working week set (`old`/`new`: {agency, week})."""
+
+    __tablename__ = "calendar_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # day_added | day_removed | week_set
+    day: Mapped[date | None] = mapped_column(Date)
+    agency_code: Mapped[str | None] = mapped_column(String(100))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    applied_to_running: Mapped[bool] = mapped_column(Boolean, default=False)
+    cases_moved: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def seed_defaults(session: Session) -> None:
     """The domain.md defaults, for keys that have no default row yet."""
     known = set(session.scalars(select(SlaPolicy.key).where(
@@ -157,25 +176,30 @@ class SlaBook(Reread):
         raise UnknownSla(f"no SLA policy '{key}'")
 
     def due(self, key: str, category: str | None = None, agency: str | None = None,
-            start: datetime | None = None, overrides: dict | None = None) -> datetime:
-        return self.rule(key, category, agency, overrides).due(self.calendar, start or now(), agency)
+            start: datetime | None = None, overrides: dict | None = None,
+            calendar: BusinessCalendar | None = None) -> datetime:
+        rule = self.rule(key, category, agency, overrides)
+        return rule.due(calendar or self.calendar, start or now(), agency)
 
     def warn_at(self, key: str, category: str | None = None, agency: str | None = None,
-                start: datetime | None = None, overrides: dict | None = None) -> datetime:
+                start: datetime | None = None, overrides: dict | None = None,
+                calendar: BusinessCalendar | None = None) -> datetime:
         """When a deadline turns yellow (its share of the time used)."""
         start = start or now()
         rule = self.rule(key, category, agency, overrides)
-        due = rule.due(self.calendar, start, agency)
+        due = rule.due(calendar or self.calendar, start, agency)
         return start + (due - start) * rule.yellow_share
 
-    def script_functions(self, start: datetime | None = None, overrides: dict | None = None) -> dict:
+    def script_functions(self, start: datetime | None = None, overrides: dict | None = None,
+                         calendar: BusinessCalendar | None = None) -> dict:
         """What diagrams call: ISO 8601 UTC strings, as SpiffWorkflow's timers expect.
 
-        With `start`, deadlines count from then instead of now (re-arming a timer).
+        With `start`, deadlines count from then instead of now (re-arming a timer); with
+        `calendar`, on that calendar instead of the saved one (previewing a calendar change).
         """
         return {
             "sla_due": lambda key, category=None, agency=None:
-                self.due(key, category, agency, start, overrides).isoformat(),
+                self.due(key, category, agency, start, overrides, calendar).isoformat(),
             "sla_warn_at": lambda key, category=None, agency=None:
-                self.warn_at(key, category, agency, start, overrides).isoformat(),
+                self.warn_at(key, category, agency, start, overrides, calendar).isoformat(),
         }

@@ -157,15 +157,43 @@ CHUNK = 50  # cases re-armed per transaction
 
 
 def _rearm_one(db: Database, engine: ProcessEngine, instance_id: int, matches, at_start, actor: str,
-               change_id: int) -> int:
+               reason: str, unchanged_at=None) -> int:
     for _attempt in range(3):
         try:
             with db.transaction() as session:
-                return 1 if rearm.rearm(session, engine, instance_id, matches, at_start, actor,
-                                        f"sla_change:{change_id}") else 0
+                return 1 if rearm.rearm(session, engine, instance_id, matches, at_start, actor, reason,
+                                        unchanged_at) else 0
         except ConcurrentUpdate:
             continue  # someone acted on the case meanwhile: load it again
     return 0
+
+
+def rearm_running(db: Database, engine: ProcessEngine, actor: str, reason: str, matches: rearm.Matches,
+                  at_start: rearm.FunctionsAt, batch: int | None = None, after_id: int = 0,
+                  progress: Callable[[int, int], None] | None = None,
+                  unchanged_at: rearm.FunctionsAt | None = None) -> tuple[int, int | None]:
+    """Re-arm the matching timers of running cases from case id `after_id` on, a chunk of cases
+    per transaction (one lost race redoes that chunk case by case).
+
+    Returns (cases moved, the last case id handled, or None when every case was handled).
+    """
+    with db.session() as session:
+        ids = [i for i in rearm.running_with_timers(session) if i > after_id]
+    chosen = ids[:batch] if batch else ids
+    moved = 0
+    for first in range(0, len(chosen), CHUNK):
+        chunk = chosen[first:first + CHUNK]
+        try:
+            with db.transaction() as session:
+                moved += sum(1 for i in chunk if rearm.rearm(
+                    session, engine, i, matches, at_start, actor, reason, unchanged_at))
+        except ConcurrentUpdate:
+            for instance_id in chunk:
+                moved += _rearm_one(db, engine, instance_id, matches, at_start, actor, reason, unchanged_at)
+        if progress:
+            progress(first + len(chunk), len(chosen))
+    last = chosen[-1] if chosen and len(chosen) < len(ids) else None
+    return moved, last
 
 
 def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id: int, batch: int | None = None,
@@ -176,27 +204,12 @@ def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id:
     with that id to continue; a repeated call finds nothing left to move.
     """
     with db.session() as session:
-        change = session.get(SlaChange, change_id)
-        key = change.policy_key
-        ids = [i for i in rearm.running_with_timers(session) if i > after_id]
+        key = session.get(SlaChange, change_id).policy_key
     book = engine.sla_book
     book.reload()
-    chosen = ids[:batch] if batch else ids
-    moved = 0
-    matches = concerns(key)
-    at_start = book.script_functions  # the policy as saved, counted from each timer's own start
-    for first in range(0, len(chosen), CHUNK):
-        chunk = chosen[first:first + CHUNK]
-        try:  # a chunk of cases per transaction; one lost race redoes that chunk case by case
-            with db.transaction() as session:
-                moved += sum(1 for i in chunk if rearm.rearm(
-                    session, engine, i, matches, at_start, actor, f"sla_change:{change_id}"))
-        except ConcurrentUpdate:
-            for instance_id in chunk:
-                moved += _rearm_one(db, engine, instance_id, matches, at_start, actor, change_id)
-        if progress:
-            progress(first + len(chunk), len(chosen))
-    last = chosen[-1] if chosen and len(chosen) < len(ids) else None
+    # the policy as saved, counted from each timer's own start
+    moved, last = rearm_running(db, engine, actor, f"sla_change:{change_id}", concerns(key), book.script_functions,
+                                batch, after_id, progress)
     with db.transaction() as session:
         change = session.get(SlaChange, change_id)
         change.applied_to_running = True

@@ -95,7 +95,7 @@ def _query(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) 
     if f.agency:
         query = query.where(HumanTask.agency_code == f.agency)
     if f.overdue:
-        query = query.where(HumanTask.due_at < at)
+        query = query.where(HumanTask.due_at <= at)  # red from the due second on, as the badges
     if f.sla:
         query = query.where(sla_colour_sql(at) == f.sla)
     if f.text:
@@ -113,7 +113,7 @@ def _count(session: Session, user: User, tab: str, f: TaskFilter, at: datetime) 
     if f.agency:
         query = query.where(HumanTask.agency_code == f.agency)
     if f.overdue:
-        query = query.where(HumanTask.due_at < at)
+        query = query.where(HumanTask.due_at <= at)  # red from the due second on, as the badges
     if f.sla:
         query = query.where(sla_colour_sql(at) == f.sla)
     return session.scalar(query) or 0

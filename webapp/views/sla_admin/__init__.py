@@ -2,8 +2,9 @@
 
 SLA: list, edit a default or an override through a preview of what it would move, apply a
 saved change to running cases in batches (the browser drives them, so 10,000 cases show
-progress and can be left and resumed), delete an override. Calendar: national holidays,
-the admin's extra days, each agency's working week, and a deadline calculator.
+progress and can be left and resumed), delete an override. Calendar (calendar.py): national
+holidays, the admin's extra days, each agency's working week, a deadline calculator, and the
+same preview, apply and history for calendar changes.
 """
 from __future__ import annotations
 
@@ -215,22 +216,28 @@ def edit(key: str):
     return _preview_page(key, values, sla_edit, new)
 
 
-def _preview_page(key: str, values: dict, sla_edit: SlaEdit, new: bool):
-    result = sla_changes.preview(services.db(), services.process_engine(), sla_edit)
+def moves_context(result: sla_changes.Preview) -> dict:
+    """What the preview pages show of the moves: the preview, the cases that would be overdue at
+    once (soonest first, at most OVERDUE_SHOWN) with their complaints, and how many there are."""
     overdue: dict[int, list] = {}  # case → its timers that would be past at once, soonest case first
     for move in sorted(result.overdue_now, key=lambda m: m.new_due):
         overdue.setdefault(move.instance_id, []).append(move)
     shown = list(overdue.items())[:OVERDUE_SHOWN]
     with services.db().session() as s:
-        current = _policy(s, key, sla_edit.category_code, sla_edit.agency_code)
-        default = _policy(s, key, None, None)
         complaints = {c.process_instance_id: c for c in s.scalars(select(Complaint).where(
             Complaint.process_instance_id.in_([instance_id for instance_id, _moves in shown])))}
+    return {"preview": result, "overdue": shown, "overdue_total": len(overdue), "complaints": complaints}
+
+
+def _preview_page(key: str, values: dict, sla_edit: SlaEdit, new: bool):
+    result = sla_changes.preview(services.db(), services.process_engine(), sla_edit)
+    with services.db().session() as s:
+        current = _policy(s, key, sla_edit.category_code, sla_edit.agency_code)
+        default = _policy(s, key, None, None)
         categories, agencies = _names(s)
     return render_template("sla_admin/preview.html", key=key, values=values, edit=sla_edit, new=new,
-                           current=current, default=default, preview=result, overdue=shown,
-                           overdue_total=len(overdue), complaints=complaints,
-                           categories=categories, agencies=agencies)
+                           current=current, default=default, categories=categories, agencies=agencies,
+                           **moves_context(result))
 
 
 @bp.post("/sla/<key>/delete")
@@ -259,7 +266,7 @@ def _change(change_id: int) -> SlaChange:
     return change
 
 
-def _progress(after: int | None) -> tuple[int, int]:
+def apply_progress(after: int | None) -> tuple[int, int]:
     """How many running cases have timers, and how many of them come up to case id `after` (None: all)."""
     with services.db().session() as s:
         ids = rearm.running_with_timers(s)
@@ -271,7 +278,7 @@ def apply_page(change_id: int):
     after = max(0, request.args.get("after", 0, type=int))
     done = request.args.get("done") == "1"
     change = _change(change_id)
-    total, handled = _progress(None if done else after)
+    total, handled = apply_progress(None if done else after)
     with services.db().session() as s:
         categories, agencies = _names(s)
     return render_template("sla_admin/apply.html", change=change, total=total, handled=handled, after=after,
@@ -288,7 +295,7 @@ def apply_batch(change_id: int):
                                                change_id, batch=BATCH, after_id=after)
     done = last is None
     if request.accept_mimetypes.best == "application/json":
-        total, handled = _progress(last)
+        total, handled = apply_progress(last)
         return jsonify(moved=moved, next_after=last, done=done, total_moved=_change(change_id).cases_moved,
                        handled=handled, total=total)
     flash(ngettext("%(num)d case moved in this batch.", "%(num)d cases moved in this batch.", moved), "success")
