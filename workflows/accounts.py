@@ -89,6 +89,20 @@ def user_for_token(db: Database, token: str) -> User | None:
         return user
 
 
+def revoke_tokens_of(session: Session, user_id: int) -> int:
+    """Revoke every live token of a user in the caller's transaction; returns how many."""
+    count = 0
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now()
+        count += 1
+    return count
+
+
+def live_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """The tokens of a user that still work (not revoked)."""
+    return [t for t in tokens_of(session, user_id) if t.revoked_at is None]
+
+
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
                                 .order_by(ApiToken.created_at.desc())))
