@@ -102,3 +102,75 @@ def test_language_switch(client, auth):
     assert 'lang="en"' in client.get("/login", follow_redirects=True).get_data(as_text=True)
     client.post("/language/id", data={"next": "/tasks/"})
     assert 'lang="id"' in client.get("/login", follow_redirects=True).get_data(as_text=True)
+
+
+# ---- logging out ends the session on the server (issue 12.3) --------------------------------
+
+def test_logout_ends_a_saved_session_cookie(client, auth):
+    auth.login("verifikator")
+    saved = client.get_cookie("session").value
+    auth.logout()
+    client.set_cookie("session", saved)  # someone kept a copy of the cookie
+    assert client.get("/tasks/").status_code == 302
+
+
+def test_logout_ends_the_remember_cookie_everywhere(app, client):
+    client.post("/login", data={"username": "verifikator", "password": "tindak-demo", "remember": "y"})
+    remembered = client.get_cookie("remember_token").value
+    other_device = app.test_client()
+    other_device.set_cookie("remember_token", remembered)
+    assert other_device.get("/tasks/").status_code == 200  # the cookie alone logs in
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert thief.get("/tasks/").status_code == 302
+    assert other_device.get("/tasks/").status_code == 302  # logging out ends every session of the user
+
+
+def test_remember_cookie_lasts_at_most_30_days(app, client, clock):
+    from datetime import datetime, timedelta, timezone
+    from email.utils import parsedate_to_datetime
+
+    response = client.post("/login", data={"username": "verifikator", "password": "tindak-demo", "remember": "y"})
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert expires <= datetime.now(timezone.utc) + timedelta(days=30, minutes=1)
+    remembered = client.get_cookie("remember_token").value
+    clock.at(clock.now + timedelta(days=29))
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered)
+    assert fresh.get("/tasks/").status_code == 200
+    clock.at(clock.now + timedelta(days=2))  # 31 days after logging in: refused whatever the browser kept
+    late = app.test_client()
+    late.set_cookie("remember_token", remembered)
+    assert late.get("/tasks/").status_code == 302
+    assert client.get("/tasks/").status_code == 302  # the session begun then too
+
+
+def test_admin_password_reset_ends_sessions_and_remember_cookies(app, client, auth, db):
+    victim = app.test_client()
+    victim.post("/login", data={"username": "dinkes.penghubung", "password": "tindak-demo", "remember": "y"})
+    remembered = victim.get_cookie("remember_token").value
+    with db.session() as s:
+        target = s.query(User).filter_by(username="dinkes.penghubung").one().id
+    auth.login("dinkes.admin")
+    reset = client.post(f"/admin/users/{target}/password",
+                        data={"reset-password": "baru-sekali-123", "reset-confirm": "baru-sekali-123"})
+    assert reset.status_code == 302
+    assert victim.get("/tasks/").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert thief.get("/tasks/").status_code == 302
+
+
+def test_deactivation_then_reactivation_does_not_revive_old_sessions(app, client, auth, db):
+    victim = app.test_client()
+    victim.post("/login", data={"username": "pupr.penghubung", "password": "tindak-demo"})
+    saved = victim.get_cookie("session").value
+    with db.session() as s:
+        target = s.query(User).filter_by(username="pupr.penghubung").one().id
+    auth.login("admin")
+    client.post(f"/admin/users/{target}/deactivate")
+    client.post(f"/admin/users/{target}/reactivate")
+    victim.set_cookie("session", saved)
+    assert victim.get("/tasks/").status_code == 302

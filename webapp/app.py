@@ -1,6 +1,7 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, jsonify, session
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        # the server refuses older cookies too (workflows.accounts.user_for_session)
+        REMEMBER_COOKIE_DURATION=timedelta(days=min(settings.remember_days, 30)),
         WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning still submits
         BABEL_DEFAULT_LOCALE="id",
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",

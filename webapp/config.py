@@ -36,6 +36,8 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     open311_jurisdiction: str = ""  # default: the host of TINDAK_PUBLIC_URL
+    remember_days: int = 30  # how long "keep me logged in" (and any session) lasts; at most 30
+    api_token_days: int = 90  # how long a new personal API token works
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -60,6 +62,8 @@ class Settings:
         settings.smtp_password = env.get("TINDAK_SMTP_PASSWORD", "")
         settings.smtp_starttls = _flag(env.get("TINDAK_SMTP_STARTTLS"))
         settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
+        settings.remember_days = max(1, min(30, int(env.get("TINDAK_REMEMBER_DAYS") or 30)))
+        settings.api_token_days = max(1, int(env.get("TINDAK_API_TOKEN_DAYS") or 90))
         return settings
 
     def smtp(self):

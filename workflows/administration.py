@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.db import Database
 from engine.errors import NotFound
 from workflows import policy, roles
-from workflows.accounts import MIN_PASSWORD_LENGTH, revoke_tokens_of, set_password
+from workflows.accounts import MIN_PASSWORD_LENGTH, end_all_access, revoke_tokens_of, set_password
 from workflows.commands import Forbidden
 from workflows.models import Agency, Category, Complaint, User
 from workflows.task_lists import Page
@@ -186,12 +186,14 @@ def update_user(db: Database, actor: User, user_id: int, full_name: str, email: 
 
 
 def deactivate_user(db: Database, actor: User, user_id: int) -> User:
-    """The user can no longer log in, and its open sessions end at their next request."""
+    """The user can no longer log in; its sessions, remember-me cookies and API tokens end for
+    good (reactivating it later does not bring them back)."""
     with db.transaction() as session:
         user = managed_user(session, actor, user_id)
         if user.id == actor.id:
             raise AdminError({"": "deactivate_self"})
         user.active = False
+        end_all_access(session, user)
     _audit(actor, "deactivated user", user.username)
     return user
 
@@ -207,7 +209,7 @@ def reactivate_user(db: Database, actor: User, user_id: int) -> User:
 
 
 def reset_password(db: Database, actor: User, user_id: int, new_password: str) -> User:
-    """Set another user's password (ending that user's sessions)."""
+    """Set another user's password, ending that user's sessions, remember-me cookies and API tokens."""
     with db.transaction() as session:
         user = managed_user(session, actor, user_id)
         if user.id == actor.id:
@@ -216,6 +218,7 @@ def reset_password(db: Database, actor: User, user_id: int, new_password: str) -
         if problem := _password_problem(new_password, user.username):
             raise AdminError({"password": problem})
         set_password(session, user, new_password)
+        end_all_access(session, user)
     _audit(actor, "reset the password of", user.username)
     return user
 
