@@ -8,7 +8,7 @@ from flask import Flask, jsonify, session
 from sqlalchemy import text
 
 from engine.db import Database
-from webapp import errors, filters
+from webapp import errors, filters, logs
 from webapp.config import Settings
 from webapp.extensions import babel, csrf, limiter, login_manager
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         TINDAK_OPEN311_JURISDICTION=settings.open311_jurisdiction or None,
     )
     app.extensions["tindak.settings"] = settings
+    logs.install_filters()
     app.extensions["tindak.db"] = db or Database(settings.database_url)
 
     login_manager.init_app(app)
