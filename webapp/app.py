@@ -8,7 +8,7 @@ from flask import Flask, jsonify, session
 from sqlalchemy import text
 
 from engine.db import Database
-from webapp import errors, filters, logs
+from webapp import errors, filters, logs, ratelimit
 from webapp.config import Settings
 from webapp.extensions import babel, csrf, limiter, login_manager
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         BABEL_DEFAULT_LOCALE="id",
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri or ratelimit.URI,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         TINDAK_OPEN311_JURISDICTION=settings.open311_jurisdiction or None,
@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
     app.extensions["tindak.settings"] = settings
     logs.install_filters()
     app.extensions["tindak.db"] = db or Database(settings.database_url)
+    # the rate limits count in this database unless TINDAK_RATELIMIT_STORAGE_URI names another store
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = (
+        {"database": app.extensions["tindak.db"]} if app.config["RATELIMIT_STORAGE_URI"] == ratelimit.URI else {})
 
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -24,7 +24,7 @@ class Settings:
     port: int = 5000
     secure_cookies: bool = False  # set TINDAK_SECURE_COOKIES=1 behind HTTPS
     behind_proxy: bool = False  # set TINDAK_BEHIND_PROXY=1 behind nginx/Caddy (X-Forwarded-*)
-    ratelimit_storage_uri: str = "memory://"  # several web processes: a shared store, e.g. redis://
+    ratelimit_storage_uri: str = ""  # "": the app's database, shared by every web process; or redis://, memory://
     ratelimit_enabled: bool = True
     workers: int = 2
     public_url: str = ""  # how reporters reach Tindak, for links in e-mails

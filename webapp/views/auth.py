@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired
 
 from webapp import services
 from webapp.extensions import limiter, login_manager
-from workflows.accounts import authenticate, end_sessions, user_for_session
+from workflows import lockout
+from workflows.accounts import end_sessions, user_for_session
 from workflows.models import User
 
 bp = Blueprint("auth", __name__)
@@ -49,15 +50,20 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("tasks.index"))
     form = LoginForm()
+    locked = None
     if form.validate_on_submit():
-        with services.db().session() as s:
-            user = authenticate(s, form.username.data, form.password.data)  # agency: joined-loaded
-        if user is None:
+        try:
+            user = lockout.log_in(services.db(), form.username.data, form.password.data)
+        except lockout.AccountLocked as exc:
+            # the same for usernames without an account: it tells nothing about which exist
+            locked = _("Too many failed attempts with this username. For your safety, logging in with it "
+                       "is paused for %(minutes)d minutes. Please try again later.", minutes=exc.minutes)
+        except lockout.LoginFailed:
             flash(_("Wrong username or password, or the account is deactivated."), "danger")
         else:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("tasks.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, locked=locked)
 
 
 @bp.post("/logout")
