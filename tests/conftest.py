@@ -132,7 +132,7 @@ def app(db):
     settings = Settings.from_env({"TINDAK_SECRET_KEY": "test-secret", "TINDAK_DATABASE_URL": db.url})
     application = create_app(settings, db=db, testing=True)
     application.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test with it switched on
-    # rate limits stay on: each app starts with empty in-memory counters
+    # rate limits stay on: they count in this test's own database (webapp/ratelimit.py), so they start at zero
     return application
 
 

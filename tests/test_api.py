@@ -498,3 +498,23 @@ def test_case_search(api, db, process_engine):
 def test_bad_case_search_parameters_answer_400(api, query, field):
     response = api.get(f"/api/v1/cases?{query}", "admin")
     assert response.status_code == 400 and field in error_of(response)["fields"]
+
+
+def test_varying_the_authorization_header_does_not_escape_the_limit(app, api):
+    """Spellings of one token count as its user; unknown tokens count for the address."""
+    from webapp.extensions import limiter
+
+    app.config.update(RATELIMIT_ENABLED=True, TINDAK_API_RATE_LIMIT="3 per minute")
+    limiter.reset()
+    token = api.token("verifikator")
+    try:
+        spellings = [f"Bearer {token}", f"bearer {token}", f"Bearer  {token}", f"BEARER {token} "]
+        codes = [api.client.get("/api/v1/tasks", headers={"Authorization": h}).status_code for h in spellings]
+        limiter.reset()
+        junk = [api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer tdk_junk{n}"}).status_code
+                for n in range(4)]
+        junk.append(api.client.get("/api/v1/tasks", headers={"Authorization": "Basic eDp5"}).status_code)
+    finally:
+        limiter.reset()
+    assert codes == [200, 200, 200, 429]
+    assert junk == [401, 401, 401, 429, 429]

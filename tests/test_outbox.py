@@ -153,3 +153,51 @@ def test_officer_hears_of_a_task_assigned_to_them(db, notifying_engine, smtp_ser
     assert "dinkes.penghubung@tindak.example.org" in to
     [message] = [m for rcpts, m in inbox.messages if "dinkes.penghubung@tindak.example.org" in rcpts]
     assert "Tindak lanjuti laporan" in message["Subject"] and f"/tasks/{task.id}" in message.get_payload()
+
+
+# -- the reporter's secret leaves the outbox once sent (issue 12.2) ---------------------------
+
+def file_with_notice(db, engine):
+    """A complaint filed with its first notice (the one carrying the secret link)."""
+    from workflows.complaints import ComplaintInput, file_complaint
+    with db.transaction() as s:
+        filed = file_complaint(s, engine, ComplaintInput(
+            title="Lampu jalan mati", description="Gelap.", category="infrastruktur",
+            reporter_email="warga@example.org"), None, Notifier("https://tindak.example"))
+        return filed.complaint.tracking_id, filed.tracking_secret
+
+
+def rows_holding(db, secret: str) -> list[int]:
+    return [m.id for m in queued(db) if secret in (m.body or "") + (m.secret_link or "") + m.subject]
+
+
+def test_a_sent_notice_keeps_no_secret(db, notifying_engine, smtp_server):
+    inbox, smtp = smtp_server
+    tracking_id, secret = file_with_notice(db, notifying_engine)
+    [row] = queued(db)
+    assert secret not in row.body  # the body holds a placeholder; the link waits apart
+    assert outbox.deliver_due(db, smtp) == 1
+    [(_to, message)] = inbox.messages
+    text = message.get_payload(decode=True).decode()
+    assert f"https://tindak.example/lacak/{tracking_id}?kode={secret}" in text
+    assert outbox.SECRET_LINK not in text
+    assert rows_holding(db, secret) == []
+    [row] = queued(db)
+    assert row.sent_at is not None and row.secret_link is None
+
+
+def test_a_notice_given_up_keeps_no_secret(db, notifying_engine):
+    _tracking_id, secret = file_with_notice(db, notifying_engine)
+    dead = outbox.SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2)
+    try:
+        for _attempt in range(outbox.MAX_ATTEMPTS):
+            outbox.deliver_due(db, dead)
+            [message] = queued(db)
+            if message.failed_at:
+                break
+            assert message.secret_link  # kept while it may still be sent
+            moment = message.next_attempt_at + timedelta(seconds=1)
+            set_clock(lambda: moment)
+    finally:
+        set_clock(None)
+    assert message.failed_at is not None and rows_holding(db, secret) == []

@@ -122,3 +122,52 @@ def test_assignable_users_share_role_and_agency(db, cases):
     task = open_task(db, cases["dinkes"])
     with db.session() as s:
         assert [u.username for u in policy.assignable_users(s, task)] == ["dinkes.penghubung"]
+
+
+# ---- who manages whom -----------------------------------------------------------------------
+
+# extra staff of the province's own agency, so an agency admin sits next to the verifier,
+# the designer, the head of region and the super admin (all in pemprov-kalbar in the demo)
+PROVINCE_STAFF = [("kalbar.admin", "agency_admin"), ("kalbar.admin2", "agency_admin"),
+                  ("kalbar.penghubung", "liaison"), ("kalbar.ombudsman", "ombudsman")]
+
+
+def add_province_staff(db) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from workflows.models import Agency
+    with db.transaction() as s:
+        agency_id = s.scalar(select(Agency.id).where(Agency.code == "pemprov-kalbar"))
+        for username, role in PROVINCE_STAFF:
+            s.add(User(username=username, full_name=username.title(), role=role, agency_id=agency_id,
+                       email=f"{username}@tindak.example.org", password_hash=generate_password_hash("tindak-demo")))
+
+
+# an agency admin manages only roles at most its own privilege, in its own agency
+MANAGES = {
+    "kalbar.admin": {"admin": False, "verifikator": False, "perancang": False, "gubernur": False,
+                     "kalbar.ombudsman": False, "kalbar.penghubung": True, "kalbar.admin2": True,
+                     "kalbar.admin": True, "dinkes.penghubung": False},
+    "dinkes.admin": {"dinkes.kepala": False, "dinkes.penghubung": True, "pupr.penghubung": False,
+                     "kalbar.penghubung": False, "admin": False},
+    "admin": {"verifikator": True, "gubernur": True, "kalbar.admin": True, "dinkes.kepala": True},
+    "gubernur": {"dinkes.penghubung": False, "kalbar.penghubung": False},
+    "verifikator": {"kalbar.penghubung": False},
+}
+
+
+@pytest.mark.parametrize("actor", sorted(MANAGES))
+def test_user_management_matrix(db, actor):
+    add_province_staff(db)
+    me = user(db, actor)
+    with db.session() as s:
+        seen = {name: policy.can_manage_user(s, me, user(db, name)) for name in MANAGES[actor]}
+    assert seen == MANAGES[actor]
+
+
+def test_role_privilege_order():
+    from workflows import roles
+    assert roles.at_most(roles.LIAISON, roles.AGENCY_ADMIN) and roles.at_most(roles.AGENCY_ADMIN, roles.AGENCY_ADMIN)
+    for higher in (roles.AGENCY_HEAD, roles.VERIFIER, roles.DESIGNER, roles.OMBUDSMAN, roles.SUPER_ADMIN, "unknown"):
+        assert not roles.at_most(higher, roles.AGENCY_ADMIN), higher
+    assert set(roles.STAFF_ROLES) <= set(roles.PRIVILEGE)

@@ -129,3 +129,80 @@ def test_deactivated_users_token_stops_working(client, auth, db):
     with db.transaction() as s:
         s.scalars(select(User).where(User.username == "pupr.penghubung")).one().active = False
     assert user_for_token(db, token) is None
+
+
+# ---- API tokens expire, show their last use, end with a password change (issue 12.3) --------
+
+def new_token(client, name="Dasbor") -> str:
+    page = client.post("/account/tokens", data={"token-name": name}).get_data(as_text=True)
+    [token] = re.findall(r'value="(tdk_[^"]+)"', page)
+    return token
+
+
+def test_api_token_expires_after_90_days_by_default(client, auth, db, clock):
+    from datetime import timedelta
+    auth.login("dinkes.penghubung")
+    token = new_token(client)
+    with db.session() as s:
+        [row] = s.scalars(select(ApiToken)).all()
+        assert row.expires_at == clock.now + timedelta(days=90)
+    clock.at(clock.now + timedelta(days=89))
+    assert user_for_token(db, token) is not None
+    clock.at(clock.now + timedelta(days=2))
+    assert user_for_token(db, token) is None
+    auth.login("dinkes.penghubung")  # a session lasts 30 days at most: log in again
+    page = client.get("/account/").get_data(as_text=True)
+    assert 'data-testid="token-expired"' in page
+
+
+def test_api_token_lifetime_is_configurable(app, client, auth, db, clock):
+    from datetime import timedelta
+    app.extensions["tindak.settings"].api_token_days = 7
+    auth.login("dinkes.penghubung")
+    new_token(client)
+    with db.session() as s:
+        assert s.scalars(select(ApiToken)).one().expires_at == clock.now + timedelta(days=7)
+
+
+def test_profile_lists_expiry_and_last_use(client, auth, db, clock):
+    auth.login("dinkes.penghubung")
+    token = new_token(client)
+    assert "Belum pernah" in client.get("/account/").get_data(as_text=True) or \
+        "Never" in client.get("/account/").get_data(as_text=True)
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    page = client.get("/account/").get_data(as_text=True)
+    row = page.split('data-testid="token-row"')[1].split("</tr>")[0]
+    assert 'data-testid="token-last-used"' in row and 'data-testid="token-expires"' in row
+    with db.session() as s:
+        assert s.scalars(select(ApiToken)).one().last_used_at == clock.now
+
+
+def test_password_change_revokes_api_tokens(client, auth, db):
+    auth.login("dinkes.penghubung")
+    token = new_token(client)
+    assert change(client).status_code == 302
+    assert user_for_token(db, token) is None
+
+
+def test_admin_password_reset_revokes_api_tokens(app, client, auth, db):
+    owner = app.test_client()
+    owner.post("/login", data={"username": "dinkes.penghubung", "password": "tindak-demo"})
+    token = new_token(owner)
+    with db.session() as s:
+        target = s.scalar(select(User.id).where(User.username == "dinkes.penghubung"))
+    auth.login("dinkes.admin")
+    assert client.post(f"/admin/users/{target}/password",
+                       data={"reset-password": NEW, "reset-confirm": NEW}).status_code == 302
+    assert user_for_token(db, token) is None
+
+
+def test_admin_revokes_all_tokens_of_a_user(app, client, auth, db):
+    owner = app.test_client()
+    owner.post("/login", data={"username": "dinkes.penghubung", "password": "tindak-demo"})
+    tokens = [new_token(owner, "a"), new_token(owner, "b")]
+    with db.session() as s:
+        target = s.scalar(select(User.id).where(User.username == "dinkes.penghubung"))
+    auth.login("dinkes.admin")
+    assert 'data-testid="user-tokens"' in client.get(f"/admin/users/{target}").get_data(as_text=True)
+    assert client.post(f"/admin/users/{target}/tokens/revoke").status_code == 302
+    assert [user_for_token(db, t) for t in tokens] == [None, None]

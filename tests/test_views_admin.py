@@ -117,12 +117,13 @@ def test_user_list_pages(client, auth, db):
 def test_agency_admin_sees_only_its_agency(client, auth):
     auth.login("dinkes.admin")
     page = client.get("/admin/users").get_data(as_text=True)
-    assert usernames_listed(page) == {"dinkes.admin", "dinkes.penghubung", "dinkes.kepala"}
+    assert usernames_listed(page) == {"dinkes.admin", "dinkes.penghubung"}  # not its head (roles.PRIVILEGE)
     assert usernames_listed(client.get("/admin/users?agency=pupr-kalbar").get_data(as_text=True)) == set()
     form = client.get("/admin/users/new").get_data(as_text=True)
     agency_options = re.findall(r'<option[^>]*value="([^"]*)"', form.split('name="agency"')[1].split("</select>")[0])
     assert agency_options == ["dinkes-kalbar"]
     assert 'value="super_admin"' not in form and 'value="verifier"' not in form
+    assert 'value="agency_head"' not in form
     assert 'value="liaison"' in form
 
 

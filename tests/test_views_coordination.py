@@ -280,7 +280,7 @@ def test_the_reporter_never_sees_coordination(client, auth, db, case):
     auth.logout()
     with db.session() as s:
         tracking_id = s.get(Complaint, case.complaint_id).tracking_id
-    html = client.get(f"/lacak/{tracking_id}?kode={case.secret}").get_data(as_text=True)
+    html = client.get(f"/lacak/{tracking_id}?kode={case.secret}", follow_redirects=True).get_data(as_text=True)
     assert "JAWABAN-GABUNGAN untuk pelapor." in html
     for secret in (QUESTION, "JAWABAN-INTERNAL-DINKES", "PESAN-INTERNAL-THREAD", 'data-testid="coordination"'):
         assert secret not in html
@@ -379,7 +379,7 @@ def test_the_reporter_and_the_public_never_see_thread_files(client, auth, db, ca
     auth.logout()
     with db.session() as s:
         tracking_id = s.get(Complaint, case.complaint_id).tracking_id
-    public_pages = [client.get(f"/lacak/{tracking_id}?kode={case.secret}"), client.get("/laporan"),
+    public_pages = [client.get(f"/lacak/{tracking_id}?kode={case.secret}", follow_redirects=True), client.get("/laporan"),
                     client.get(f"/laporan?q={tracking_id}"), client.get("/open311/v2/requests.json"),
                     client.get(f"/open311/v2/requests/{tracking_id}.json")]
     assert public_pages[0].status_code == 200 and tracking_id in public_pages[0].get_data(as_text=True)

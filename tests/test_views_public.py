@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
@@ -58,7 +59,12 @@ def input_tag(page: str, name: str) -> str:
 
 
 def tracking_url(case: Case) -> str:
+    """The secret link of the first e-mail (opening it redirects to the page without the secret)."""
     return f"/lacak/{case.complaint.tracking_id}?kode={case.secret}"
+
+
+def open_tracking(client, case: Case):
+    return client.get(tracking_url(case), follow_redirects=True)
 
 
 def file_via_form(client, **fields) -> tuple[str, str]:
@@ -150,7 +156,7 @@ def test_html_is_stored_as_text_and_escaped_on_every_page(client, db, auth, proc
     complaint = only_complaint(db)
     assert complaint.title == SCRIPT and complaint.description == f"Isi {SCRIPT}"
     escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
-    pages = [body(client.get(link.partition("localhost")[2])), body(client.get("/laporan"))]
+    pages = [body(client.get(link.partition("localhost")[2], follow_redirects=True)), body(client.get("/laporan"))]
     auth.login("verifikator")
     pages.append(body(client.get(f"/cases/{complaint.id}")))
     for page in pages:
@@ -165,7 +171,7 @@ def test_a_photo_is_stored_and_listed_on_the_tracking_page(client, db, app):
         [row] = s.scalars(select(Attachment)).all()
     assert (row.filename, row.content_type) == ("lubang.png", "image/png")
     assert (app.extensions["tindak.settings"].attachment_dir / row.storage_key).read_bytes() == PNG
-    assert "lubang.png" in body(client.get(link.partition("localhost")[2]))
+    assert "lubang.png" in body(client.get(link.partition("localhost")[2], follow_redirects=True))
 
 
 @pytest.mark.parametrize("files, mentioned", [
@@ -244,7 +250,7 @@ def test_the_form_opens_the_tracking_page_with_id_and_secret_or_the_pasted_link(
     typed = client.post("/lacak", data={"tracking_id": f" {tracking_id.lower()} ", "kode": case.secret})
     pasted = client.post("/lacak", data={"tracking_id": f"https://lapor.example.go.id{tracking_url(case)}"})
     assert typed.status_code == pasted.status_code == 302
-    assert typed.location == pasted.location == tracking_url(case)
+    assert typed.location == pasted.location == f"/lacak/{tracking_id}"  # without the secret
     missing = client.post("/lacak", data={"tracking_id": tracking_id})
     assert missing.status_code == 422 and errors_of(body(missing)) == {"kode"}
 
@@ -254,7 +260,7 @@ def test_tracking_page_shows_the_answer_but_no_internal_note_or_officers(client,
     case.do("verify_complaint", DISPOSE, "verifikator").do("follow_up", ANSWER, "dinkes.penghubung")
     with db.transaction() as s:
         s.add(CaseNote(complaint_id=case.complaint_id, author_id=1, body="Catatan rahasia antarpetugas"))
-    response = client.get(tracking_url(case))
+    response = open_tracking(client, case)
     page = body(response)
     assert response.status_code == 200
     assert ANSWER["answer"] in page and "Dinas Kesehatan Provinsi Kalimantan Barat" in page
@@ -268,14 +274,14 @@ def test_tracking_page_shows_the_answer_but_no_internal_note_or_officers(client,
 def test_reporter_adds_details_when_asked(client, db, process_engine):
     case = Case(db, process_engine)
     case.do("verify_complaint", {"decision": "tunda", "details_question": "Di puskesmas mana tepatnya?"}, "verifikator")
-    page = body(client.get(tracking_url(case)))
+    page = body(open_tracking(client, case))
     assert 'data-status="tertunda"' in page and "Di puskesmas mana tepatnya?" in page
     [task] = case.ready()
     url = f"/lacak/{case.complaint.tracking_id}/tugas/{task.id}"
     empty = client.post(url, data={"kode": case.secret, "details": "  "})
     assert empty.status_code == 422 and errors_of(body(empty)) == {"details"}
     done = client.post(url, data={"kode": case.secret, "details": "Puskesmas Kampung Dalam, Pontianak Timur."})
-    assert done.status_code == 302 and done.location == tracking_url(case)
+    assert done.status_code == 302 and done.location == f"/lacak/{case.complaint.tracking_id}"
     assert case.status == "belum_terverifikasi" and case.ready_elements() == ["verify_complaint"]
     after = body(client.get(done.location))
     assert "Puskesmas Kampung Dalam, Pontianak Timur." in after and 'data-testid="flash"' in after
@@ -291,7 +297,7 @@ def answered_case(db, process_engine) -> Case:
 def test_reporter_is_satisfied_and_the_case_is_finished(client, db, process_engine):
     case = answered_case(db, process_engine)
     [task] = case.ready()
-    page = body(client.get(tracking_url(case)))
+    page = body(open_tracking(client, case))
     assert 'data-testid="answer"' in page and 'name="satisfied"' in page and 'name="rating"' in page
     response = client.post(f"/lacak/{case.complaint.tracking_id}/tugas/{task.id}",
                            data={"kode": case.secret, "satisfied": "puas", "rating": "5"})
@@ -368,3 +374,109 @@ def test_public_pages_switch_language(client):
     client.post("/language/en", data={"next": "/lapor"})
     page = body(client.get("/lapor"))
     assert '<html lang="en">' in page and "Bahasa Indonesia" in page
+
+
+# -- the secret stays out of URLs and logs (issue 12.2) ---------------------------------------
+
+def page_url(case: Case) -> str:
+    return f"/lacak/{case.complaint.tracking_id}"
+
+
+def test_the_tracking_form_leads_to_a_url_without_the_secret(client, db, process_engine):
+    case = Case(db, process_engine)
+    response = client.post("/lacak", data={"tracking_id": case.complaint.tracking_id, "kode": case.secret})
+    assert response.status_code == 302 and response.location == page_url(case)
+    page = client.get(response.location)
+    assert page.status_code == 200 and case.complaint.title in body(page)
+    assert case.secret not in body(page)  # not even in a hidden field
+
+
+def test_the_emailed_link_is_exchanged_for_the_session_at_once(app, client, db, process_engine):
+    case = Case(db, process_engine)
+    response = client.get(tracking_url(case))
+    assert response.status_code == 302 and response.location == page_url(case)
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get(page_url(case)).status_code == 200
+    stranger = app.test_client()  # the address alone opens nothing
+    page = stranger.get(page_url(case))
+    assert case.complaint.title not in body(page) and 'name="kode"' in body(page)
+
+
+def test_the_reporter_answers_without_the_secret_in_the_page(client, db, process_engine):
+    case = answered_case(db, process_engine)
+    [task] = case.ready()
+    client.get(tracking_url(case))
+    response = client.post(f"/lacak/{case.complaint.tracking_id}/tugas/{task.id}",
+                           data={"satisfied": "puas", "rating": "5"})
+    assert response.status_code == 302 and response.location == page_url(case)
+    assert case.status == "selesai"
+
+
+def test_the_confirmation_page_opens_tracking_without_the_secret_in_the_url(client, db):
+    tracking_id, link = file_via_form(client)
+    assert "kode=" in link  # the link to keep still carries it
+    opened = client.get(f"/lacak/{tracking_id}")
+    assert opened.status_code == 200 and VALID["title"] in body(opened)
+
+
+def test_log_filter_masks_secrets(caplog):
+    import logging
+    from webapp.logs import mask_secrets
+    assert mask_secrets('"GET /lacak/TDK-1?kode=abc-DEF_1 HTTP/1.1" 302') == '"GET /lacak/TDK-1?kode=*** HTTP/1.1" 302'
+    assert mask_secrets("/lacak/TDK-1?x=1&kode=abc&y=2") == "/lacak/TDK-1?x=1&kode=***&y=2"
+    import webapp.app  # noqa: F401  (installs the filter on werkzeug's logger)
+    from webapp.app import create_app  # noqa: F401
+    from webapp.logs import install_filters
+    install_filters()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('%s - - [%s] "%s" %s -', "127.0.0.1", "now",
+                                           "GET /lacak/TDK-1?kode=rahasia HTTP/1.1", "302")
+    assert "rahasia" not in caplog.text and "kode=***" in caplog.text
+
+
+def test_gunicorn_access_log_of_the_tracking_flow_holds_no_secret(db, process_engine, tmp_path):
+    """The real server: the e-mailed link and the tracking form, then the access log is read."""
+    import http.cookiejar
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    case = Case(db, process_engine)
+    tracking_id = case.complaint.tracking_id
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, TINDAK_DATABASE_URL=db.url, TINDAK_SECRET_KEY="log-test",
+               TINDAK_ATTACHMENT_DIR=str(tmp_path))
+    log_path = tmp_path / "server.log"
+    code = f"from webapp.config import Settings; from webapp.serve import serve; serve(Settings.from_env(), '127.0.0.1:{port}', 1)"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  cwd=str(Path(__file__).resolve().parent.parent))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        emailed = opener.open(f"{base}/lacak/{tracking_id}?kode={case.secret}")
+        assert emailed.status == 200 and emailed.url == f"{base}/lacak/{tracking_id}"
+        form = opener.open(f"{base}/lacak").read().decode()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        typed = opener.open(f"{base}/lacak", data=urllib.parse.urlencode(
+            {"csrf_token": csrf, "tracking_id": tracking_id, "kode": case.secret}).encode())
+        assert typed.status == 200 and typed.url == f"{base}/lacak/{tracking_id}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    log = log_path.read_text()
+    assert f"/lacak/{tracking_id}?kode=***" in log  # the e-mailed link's request, masked
+    assert f"GET /lacak/{tracking_id} " in log and "POST /lacak " in log
+    assert case.secret not in log

@@ -1,13 +1,14 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, jsonify, session
 from sqlalchemy import text
 
 from engine.db import Database
-from webapp import errors, filters
+from webapp import errors, filters, logs, ratelimit
 from webapp.config import Settings
 from webapp.extensions import babel, csrf, limiter, login_manager
 
@@ -31,17 +32,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        # the server refuses older cookies too (workflows.accounts.user_for_session)
+        REMEMBER_COOKIE_DURATION=timedelta(days=min(settings.remember_days, 30)),
         WTF_CSRF_TIME_LIMIT=None,  # a form left open all morning still submits
         BABEL_DEFAULT_LOCALE="id",
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri or ratelimit.URI,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         TINDAK_OPEN311_JURISDICTION=settings.open311_jurisdiction or None,
     )
     app.extensions["tindak.settings"] = settings
+    logs.install_filters()
     app.extensions["tindak.db"] = db or Database(settings.database_url)
+    # the rate limits count in this database unless TINDAK_RATELIMIT_STORAGE_URI names another store
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = (
+        {"database": app.extensions["tindak.db"]} if app.config["RATELIMIT_STORAGE_URI"] == ratelimit.URI else {})
 
     login_manager.init_app(app)
     csrf.init_app(app)

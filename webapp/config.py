@@ -24,7 +24,7 @@ class Settings:
     port: int = 5000
     secure_cookies: bool = False  # set TINDAK_SECURE_COOKIES=1 behind HTTPS
     behind_proxy: bool = False  # set TINDAK_BEHIND_PROXY=1 behind nginx/Caddy (X-Forwarded-*)
-    ratelimit_storage_uri: str = "memory://"  # several web processes: a shared store, e.g. redis://
+    ratelimit_storage_uri: str = ""  # "": the app's database, shared by every web process; or redis://, memory://
     ratelimit_enabled: bool = True
     workers: int = 2
     public_url: str = ""  # how reporters reach Tindak, for links in e-mails
@@ -36,6 +36,8 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     open311_jurisdiction: str = ""  # default: the host of TINDAK_PUBLIC_URL
+    remember_days: int = 30  # how long "keep me logged in" (and any session) lasts; at most 30
+    api_token_days: int = 90  # how long a new personal API token works
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -60,6 +62,8 @@ class Settings:
         settings.smtp_password = env.get("TINDAK_SMTP_PASSWORD", "")
         settings.smtp_starttls = _flag(env.get("TINDAK_SMTP_STARTTLS"))
         settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
+        settings.remember_days = max(1, min(30, int(env.get("TINDAK_REMEMBER_DAYS") or 30)))
+        settings.api_token_days = max(1, int(env.get("TINDAK_API_TOKEN_DAYS") or 90))
         return settings
 
     def smtp(self):

@@ -5,6 +5,7 @@ from gunicorn.app.base import BaseApplication
 
 from webapp.app import create_app
 from webapp.config import Settings
+from webapp.logs import GunicornLogger
 
 
 class TindakServer(BaseApplication):
@@ -16,6 +17,7 @@ class TindakServer(BaseApplication):
         self.cfg.set("bind", self.bind)
         self.cfg.set("workers", self.workers)
         self.cfg.set("accesslog", "-")
+        self.cfg.set("logger_class", GunicornLogger)  # masks the tracking secret in the access log
         self.cfg.set("timeout", 60)
 
     def load(self):

@@ -1,10 +1,13 @@
 """What admins do: manage users, the agency tree and complaint categories.
 
 Each command is one transaction with the rule checked inside it. Super admins manage
-everything; an agency admin manages the users of its own agency (workflows.policy), and only
-grants the agency-level roles (AGENCY_ROLES): verifier, Ombudsman and designer accounts see
-beyond one agency, so only a super admin creates them. A user an actor may not manage answers
-like a user that does not exist (UserNotFound), so ids cannot be probed.
+everything; an agency admin manages the users of its own agency whose role is at most its own
+(liaison, agency admin: workflows.policy.can_manage_user and roles.PRIVILEGE), and grants only
+those roles. Its agency head, verifiers, designers, the Ombudsman and super admins see more than
+it does (verifiers even anonymous reporters' names), so only a super admin manages them. The
+rule is checked on every action, on the account as it is and as it would be afterwards. A user
+an actor may not manage answers like a user that does not exist (UserNotFound), so ids cannot be
+probed; granting a role beyond one's own is Forbidden.
 
 Every change is logged to the "tindak.admin" logger with its actor; there is no database
 audit table for admin changes yet.
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.db import Database
 from engine.errors import NotFound
 from workflows import policy, roles
-from workflows.accounts import MIN_PASSWORD_LENGTH, set_password
+from workflows.accounts import MIN_PASSWORD_LENGTH, end_all_access, revoke_tokens_of, set_password
 from workflows.commands import Forbidden
 from workflows.models import Agency, Category, Complaint, User
 from workflows.task_lists import Page
@@ -34,7 +37,7 @@ AGENCY_CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")  # no "_" or "%": codes go 
 CATEGORY_CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,99}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 AGENCY_KINDS = ("province", "regency", "city", "dinas", "unit", "ombudsman", "vertical")
-AGENCY_ROLES = (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD)
+AGENCY_ROLES = roles.roles_at_most(roles.AGENCY_ADMIN)  # what an agency admin grants
 MAX_PATH = 1000
 
 
@@ -70,9 +73,7 @@ def manages_organisation(user: User) -> bool:
 
 def assignable_roles(actor: User) -> tuple[str, ...]:
     """The roles this actor may give to a user."""
-    if actor.role == roles.SUPER_ADMIN:
-        return roles.STAFF_ROLES
-    return AGENCY_ROLES if actor.role == roles.AGENCY_ADMIN else ()
+    return policy.manageable_roles(actor)
 
 
 def _audit(actor: User, change: str, target: str, **details) -> None:
@@ -133,7 +134,7 @@ def _check_profile(session: Session, full_name: str, email: str, role: str,
 
 def _check_may_grant(session: Session, actor: User, user: User, role_changed: bool) -> None:
     if not _may_manage(session, actor, user):
-        raise Forbidden("this user would be outside the actor's agency, or a super admin")
+        raise Forbidden("this user would be outside the actor's agency, or above the actor's own role")
     if role_changed and user.role not in assignable_roles(actor):
         raise Forbidden(f"{actor.role} may not grant the role {user.role}")
 
@@ -185,12 +186,14 @@ def update_user(db: Database, actor: User, user_id: int, full_name: str, email: 
 
 
 def deactivate_user(db: Database, actor: User, user_id: int) -> User:
-    """The user can no longer log in, and its open sessions end at their next request."""
+    """The user can no longer log in; its sessions, remember-me cookies and API tokens end for
+    good (reactivating it later does not bring them back)."""
     with db.transaction() as session:
         user = managed_user(session, actor, user_id)
         if user.id == actor.id:
             raise AdminError({"": "deactivate_self"})
         user.active = False
+        end_all_access(session, user)
     _audit(actor, "deactivated user", user.username)
     return user
 
@@ -206,7 +209,7 @@ def reactivate_user(db: Database, actor: User, user_id: int) -> User:
 
 
 def reset_password(db: Database, actor: User, user_id: int, new_password: str) -> User:
-    """Set another user's password (ending that user's sessions)."""
+    """Set another user's password, ending that user's sessions, remember-me cookies and API tokens."""
     with db.transaction() as session:
         user = managed_user(session, actor, user_id)
         if user.id == actor.id:
@@ -215,8 +218,18 @@ def reset_password(db: Database, actor: User, user_id: int, new_password: str) -
         if problem := _password_problem(new_password, user.username):
             raise AdminError({"password": problem})
         set_password(session, user, new_password)
+        end_all_access(session, user)
     _audit(actor, "reset the password of", user.username)
     return user
+
+
+def revoke_user_tokens(db: Database, actor: User, user_id: int) -> tuple[User, int]:
+    """Revoke every API token of a user (e.g. one leaked); returns the user and how many."""
+    with db.transaction() as session:
+        user = managed_user(session, actor, user_id)
+        count = revoke_tokens_of(session, user.id)
+    _audit(actor, "revoked the API tokens of", user.username, count=count)
+    return user, count
 
 
 # ---- what the admin pages list --------------------------------------------------------
@@ -233,10 +246,10 @@ class UserFilter:
 
 def _managed_users(actor: User) -> ColumnElement[bool]:
     """The SQL form of _may_manage, for lists."""
-    if actor.role == roles.SUPER_ADMIN:
+    if actor.role == roles.SUPER_ADMIN and actor.active:
         return true()
-    if actor.role == roles.AGENCY_ADMIN and actor.agency_id is not None:
-        return and_(User.agency_id == actor.agency_id, User.role != roles.SUPER_ADMIN)
+    if actor.role == roles.AGENCY_ADMIN and actor.agency_id is not None and actor.active:
+        return and_(User.agency_id == actor.agency_id, User.role.in_(policy.manageable_roles(actor)))
     return false()
 
 

@@ -51,8 +51,15 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # raised by logging out, a password change or reset and deactivation: every session and
+    # remember-me cookie issued before carries the old number and is refused (workflows.accounts)
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+    # when the session being served began (seconds since the epoch); not a column: it travels
+    # inside the session and remember-me cookie, set by workflows.accounts.user_for_session
+    session_started = None
 
     # the four attributes Flask-Login reads, so the record itself can be the logged-in user
     @property
@@ -68,8 +75,10 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        # the hash's tail makes a password change end every other session of the user
-        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+        """What the session and the remember-me cookie hold: id, session generation, when the
+        session began, and the password hash's tail (a password changed by any path ends it)."""
+        started = self.session_started if self.session_started is not None else int(now().timestamp())
+        return f"{self.id}:{self.session_generation or 0}:{started}:{(self.password_hash or '')[-12:]}"
 
 
 class LaneRole(Base):
@@ -158,6 +167,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -184,6 +194,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # gave up after the last retry
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # a link carrying a secret (the reporter's tracking link): the body holds only a placeholder
+    # (workflows.outbox.SECRET_LINK) and this column is emptied once the notice is sent or given up
+    secret_link: Mapped[str | None] = mapped_column(Text)
 
 
 class Open311Key(Base):
@@ -196,3 +209,27 @@ class Open311Key(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class LoginThrottle(Base):
+    """Failed log-ins per typed username (hashed), for the lockout of workflows.login_guard.
+
+    Kept for names that have no account too, so the lockout says nothing about which exist.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitCounter(Base):
+    """A fixed-window counter of the rate limits (webapp.ratelimit), shared by every web process."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch

@@ -72,11 +72,14 @@ class Notifier:
         return f"{self.public_url}/lacak/{tracking_id}?kode={secret}"
 
     def complaint_received(self, session: Session, complaint: Complaint, secret: str) -> None:
+        """The first notice: the only one with the secret link, kept out of the stored body
+        (workflows.outbox.SECRET_LINK) and dropped once sent."""
         t = _texts(complaint.locale)
-        values = {"title": complaint.title, "tracking_id": complaint.tracking_id,
-                  "link": self.tracking_link(complaint.tracking_id, secret)}
+        values = {"title": outbox.without_placeholder(complaint.title), "tracking_id": complaint.tracking_id,
+                  "link": outbox.SECRET_LINK}
         outbox.enqueue(session, f"received:{complaint.id}", complaint.reporter_email,
-                       t["received_subject"].format(**values), t["received_body"].format(**values))
+                       t["received_subject"].format(**values), t["received_body"].format(**values),
+                       secret_link=self.tracking_link(complaint.tracking_id, secret))
 
     def status_changed(self, session: Session, complaint: Complaint, variable: str, old, new, event_id: int) -> None:
         """An on_change callback of the status projection: tell the reporter."""

@@ -3,6 +3,11 @@
 Delivery is at-least-once with a stable Message-ID per row: a crash after the SMTP server
 accepted a message but before the row was marked sent makes the worker send it again with
 the same Message-ID, which mail systems use to drop the duplicate.
+
+A link that carries a secret (the reporter's tracking link) is not written into the body: the
+body holds SECRET_LINK where it goes and the link waits in `secret_link`, put in only when the
+message is handed to SMTP, and emptied once the row is sent or given up. So a sent row keeps no
+secret, whoever reads the table later.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ log = logging.getLogger("tindak.outbox")
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... up to about an hour
 LEASE = timedelta(minutes=5)  # a claimed notice whose worker died is tried again after this
+SECRET_LINK = "[tindak:secret-link]"  # where the secret link goes in a body (migration 0009 uses it too)
 
 
 @dataclass
@@ -36,16 +42,26 @@ class SmtpSettings:
     timeout: float = 20.0
 
 
-def enqueue(session: Session, dedupe_key: str, recipient: str | None, subject: str, body: str) -> bool:
-    """Queue a notice in the caller's transaction; False when there is no recipient or it is queued already."""
+def enqueue(session: Session, dedupe_key: str, recipient: str | None, subject: str, body: str,
+            secret_link: str | None = None) -> bool:
+    """Queue a notice in the caller's transaction; False when there is no recipient or it is queued already.
+
+    With `secret_link`, `body` marks its place with SECRET_LINK (see the module's docstring)."""
     if not recipient:
         return False
     exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
     if exists is not None:
         return False
+    if secret_link is not None and SECRET_LINK not in body:
+        raise ValueError("a secret link needs its place in the body")
     session.add(OutboxMessage(dedupe_key=dedupe_key, recipient=recipient, subject=subject[:300], body=body,
-                              created_at=now(), next_attempt_at=now()))
+                              secret_link=secret_link, created_at=now(), next_attempt_at=now()))
     return True
+
+
+def without_placeholder(text: str) -> str:
+    """Text from outside (a title) cannot carry the placeholder into a body."""
+    return (text or "").replace(SECRET_LINK, "")
 
 
 def message_id(message_id_number: int, sender: str) -> str:
@@ -67,7 +83,10 @@ def _claim(db: Database) -> tuple[int, str, str, str] | None:
         if message is None:
             return None
         message.next_attempt_at = now() + LEASE
-        return message.id, message.recipient, message.subject, message.body
+        body = message.body
+        if message.secret_link is not None:
+            body = body.replace(SECRET_LINK, message.secret_link)
+        return message.id, message.recipient, message.subject, body
 
 
 def _settle(db: Database, message_id_number: int, error: Exception | None) -> None:
@@ -76,11 +95,13 @@ def _settle(db: Database, message_id_number: int, error: Exception | None) -> No
         message.attempts += 1
         if error is None:
             message.sent_at = now()
+            message.secret_link = None  # delivered: the table need not keep the secret
             log.info("sent notice %s to %s", message.id, message.recipient)
             return
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         if message.attempts >= MAX_ATTEMPTS:
             message.failed_at = now()
+            message.secret_link = None  # never sent now: nothing to keep it for
             log.error("gave up on notice %s to %s: %s", message.id, message.recipient, error)
         else:
             message.next_attempt_at = now() + BASE_DELAY * (2 ** (message.attempts - 1))

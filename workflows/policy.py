@@ -11,6 +11,8 @@ Rules (domain.md, Roles):
 - ombudsman: sees escalated cases (status Dialihkan ke Ombudsman, or an Ombudsman task);
   acts on Ombudsman tasks.
 - designer: diagrams only, no cases.
+- accounts: super admins manage every account; an agency admin those of its own agency whose
+  role is at most its own (liaison, agency admin; roles.PRIVILEGE), on every action.
 A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
 """
 from __future__ import annotations
@@ -122,8 +124,25 @@ def manages_users(user: User) -> bool:
 
 
 def can_manage_user(session: Session, user: User, other: User) -> bool:
-    """Super admins manage everyone; agency admins the users of their own agency."""
+    """Super admins manage everyone; an agency admin the users of its own agency whose role is at
+    most its own (roles.PRIVILEGE): liaisons and agency admins, never its agency head, a verifier,
+    designer, Ombudsman or super admin, whose accounts see more than the admin's own.
+
+    This decides every action on an account (opening it, editing, changing its role or agency,
+    resetting its password, (de)activating it, revoking its API tokens), checked on the account
+    as it is and as it would be after the change."""
+    if not user.active:
+        return False
     if user.role == roles.SUPER_ADMIN:
         return True
     return (user.role == roles.AGENCY_ADMIN and user.agency_id is not None
-            and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN)
+            and other.agency_id == user.agency_id and roles.at_most(other.role, roles.AGENCY_ADMIN))
+
+
+def manageable_roles(user: User) -> tuple[str, ...]:
+    """The roles whose accounts this user may manage (and so grant)."""
+    if not user.active:
+        return ()
+    if user.role == roles.SUPER_ADMIN:
+        return roles.STAFF_ROLES
+    return roles.roles_at_most(roles.AGENCY_ADMIN) if user.role == roles.AGENCY_ADMIN else ()

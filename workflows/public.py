@@ -51,12 +51,27 @@ def submit_complaint(db: Database, engine: ProcessEngine, data: ComplaintInput, 
         raise
 
 
-def track(session: Session, tracking_id: str, secret: str) -> Complaint:
-    """The complaint for this ID and secret, or TrackingFailed (no hint which one was wrong)."""
+GRANT_LENGTH = 32
+
+
+def tracking_grant(complaint: Complaint) -> str:
+    """What a browser keeps (in its signed session) after proving the secret once, so the secret
+    need not travel in later URLs: part of the secret's hash, useless without the session's
+    signature and dead if the secret ever changes."""
+    return complaint.tracking_secret_hash[:GRANT_LENGTH]
+
+
+def track(session: Session, tracking_id: str, secret: str | None, grant: str | None = None) -> Complaint:
+    """The complaint for this ID and secret (or a grant from `tracking_grant`), or TrackingFailed
+    (no hint which one was wrong)."""
     complaint = session.scalars(
         select(Complaint).where(Complaint.tracking_id == (tracking_id or "").strip().upper())).first()
     expected = complaint.tracking_secret_hash if complaint else hash_secret("no such complaint")
-    if not hmac.compare_digest(expected, hash_secret(secret or "")) or complaint is None:
+    if grant is not None and not secret:
+        matches = hmac.compare_digest(expected[:GRANT_LENGTH], grant or "-")
+    else:
+        matches = hmac.compare_digest(expected, hash_secret(secret or ""))
+    if not matches or complaint is None:
         raise TrackingFailed(tracking_id)
     return complaint
 
@@ -140,11 +155,11 @@ def current_deadline(session: Session, complaint: Complaint) -> datetime | None:
         HumanTask.process_instance_id == complaint.process_instance_id, HumanTask.state == "ready"))
 
 
-def complete_reporter_task(db: Database, engine: ProcessEngine, tracking_id: str, secret: str,
-                           task_id: str, data: dict[str, Any]) -> Complaint:
+def complete_reporter_task(db: Database, engine: ProcessEngine, tracking_id: str, secret: str | None,
+                           task_id: str, data: dict[str, Any], grant: str | None = None) -> Complaint:
     """The reporter completes one of their tasks through the same engine path as officers."""
     with db.transaction() as session:
-        complaint = track(session, tracking_id, secret)
+        complaint = track(session, tracking_id, secret, grant)
         task = session.get(HumanTask, task_id)
         if task is None or task.process_instance_id != complaint.process_instance_id or task.role != roles.REPORTER:
             raise TrackingFailed(task_id)

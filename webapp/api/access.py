@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from webapp import services
@@ -36,11 +37,32 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def token_user(token: str) -> User | None:
+    """The owner of a presented token, looked up once per request (the rate limit's key asks
+    first, before `authenticate`)."""
+    cached = g.get("_tindak_token")
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    user = user_for_token(services.db(), token) if token else None
+    g._tindak_token = (token, user)
+    return user
+
+
+def rate_limit_key() -> str:
+    """Whom the API's rate limit counts: the user behind a valid token or the session, else the
+    address. Keying by the header itself let a caller escape the limit by spelling it differently
+    or sending a new made-up token each time."""
+    token = _bearer_token()
+    user = token_user(token) if token is not None else (
+        current_user._get_current_object() if current_user.is_authenticated else None)
+    return f"user:{user.id}" if user is not None else "ip:" + get_remote_address()
+
+
 def authenticate():
     """`before_request` of every API blueprint: set `g.api_user`, or answer 401 / 400 (CSRF)."""
     token = _bearer_token()
     if token is not None:
-        user = user_for_token(services.db(), token) if token else None
+        user = token_user(token)
         if user is None:
             return _unauthorized(_("The API token is unknown, revoked, or belongs to a deactivated account."),
                                  "invalid_token")

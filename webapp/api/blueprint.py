@@ -1,16 +1,13 @@
 """The blueprint every API endpoint group uses: authentication, CSRF, errors and their docs."""
 from __future__ import annotations
 
-import hashlib
 import http
 
 import flask_smorest
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
-from flask_login import current_user
+from flask import current_app
 from werkzeug.exceptions import HTTPException
 
-from webapp.api.access import authenticate
+from webapp.api.access import authenticate, rate_limit_key
 from webapp.api.errors import handle_http_exception
 from webapp.extensions import csrf, limiter
 
@@ -34,23 +31,14 @@ def _rate_limit() -> str:
     return current_app.config.get("TINDAK_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
-def _rate_limit_key() -> str:
-    # per caller, not per address: a whole office may share one public IP address
-    header = request.headers.get("Authorization")
-    if header:
-        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:24]
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return "ip:" + get_remote_address()
-
-
 class ApiBlueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose views need a user (token or session) and answer errors as JSON."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         csrf.exempt(self)  # session requests get their CSRF check back in `authenticate`
-        limiter.limit(_rate_limit, key_func=_rate_limit_key)(self)
+        # per user, not per address (a whole office may share one public address): webapp.api.access
+        limiter.limit(_rate_limit, key_func=rate_limit_key)(self)
         self.before_request(authenticate)
         self.register_error_handler(HTTPException, handle_http_exception)
 

@@ -1,6 +1,8 @@
 """The user's own profile: details, changing the password, personal API tokens."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -19,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from engine.clock import now
 from webapp import services
 from webapp.extensions import limiter, login_manager
 from workflows import accounts
@@ -61,7 +64,8 @@ def _page(password: PasswordForm | None = None, token_form: TokenForm | None = N
     with services.db().session() as s:
         tokens = accounts.tokens_of(s, current_user.id)
     page = render_template(
-        "account/profile.html", tokens=tokens, new_token=new_token,
+        "account/profile.html", tokens=tokens, new_token=new_token, now=now(),
+        token_days=services.settings().api_token_days,
         password=password or PasswordForm(prefix="password", formdata=None),
         token_form=token_form or TokenForm(prefix="token", formdata=None),
         min_password=accounts.MIN_PASSWORD_LENGTH)
@@ -92,8 +96,8 @@ def change_password():
                 user = s.get(User, current_user.id, options=[joinedload(User.agency)])
             remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             login_user(user, remember=remember)
-            flash(_("Your password was changed. Other devices where you were logged in are logged out."),
-                  "success")
+            flash(_("Your password was changed. Other devices where you were logged in are logged out, "
+                    "and your API tokens were revoked."), "success")
             return redirect(url_for(".profile"))
     return _page(password=form, status=422)
 
@@ -103,7 +107,8 @@ def create_token():
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
         try:
-            token = accounts.create_api_token(services.db(), current_user.id, form.name.data)
+            token = accounts.create_api_token(services.db(), current_user.id, form.name.data,
+                                              timedelta(days=services.settings().api_token_days))
         except ValueError:
             form.name.errors = [*form.name.errors, _("Give the token a name.")]
         else:

@@ -1,6 +1,7 @@
 """Logging in and out, choosing the language."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -8,13 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from webapp import services
 from webapp.extensions import limiter, login_manager
-from workflows.accounts import authenticate
+from workflows import lockout
+from workflows.accounts import end_sessions, user_for_session
 from workflows.models import User
 
 bp = Blueprint("auth", __name__)
@@ -25,14 +26,9 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    raw_id, _, stamp = user_id.partition(":")
-    if not raw_id.isdigit():
-        return None
+    """The user of a session or remember-me cookie, unless it has ended (workflows.accounts)."""
     with services.db().session() as s:
-        user = s.get(User, int(raw_id), options=[joinedload(User.agency)])
-    if user is None or not user.active or user.get_id() != user_id:
-        return None  # deactivated, or the password changed since this session began
-    return user
+        return user_for_session(s, user_id, timedelta(days=services.settings().remember_days))
 
 
 class LoginForm(FlaskForm):
@@ -54,20 +50,26 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("tasks.index"))
     form = LoginForm()
+    locked = None
     if form.validate_on_submit():
-        with services.db().session() as s:
-            user = authenticate(s, form.username.data, form.password.data)  # agency: joined-loaded
-        if user is None:
+        try:
+            user = lockout.log_in(services.db(), form.username.data, form.password.data)
+        except lockout.AccountLocked as exc:
+            # the same for usernames without an account: it tells nothing about which exist
+            locked = _("Too many failed attempts with this username. For your safety, logging in with it "
+                       "is paused for %(minutes)d minutes. Please try again later.", minutes=exc.minutes)
+        except lockout.LoginFailed:
             flash(_("Wrong username or password, or the account is deactivated."), "danger")
         else:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("tasks.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, locked=locked)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(services.db(), current_user.id)  # copies of the cookies stop working too
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -209,6 +209,7 @@ def complaint_form():
     tracking_id = filed.complaint.tracking_id
     session[FILED] = {"tracking_id": tracking_id, "emailed": bool(data.reporter_email),
                       "link": url_for(".tracking", tracking_id=tracking_id, kode=filed.tracking_secret, _external=True)}
+    _grant(filed.complaint)  # "open the tracking page" needs no secret in its address
     return redirect(url_for(".complaint_sent"))
 
 
@@ -219,6 +220,26 @@ def complaint_sent():
 
 
 # -- tracking -------------------------------------------------------------------------------
+#
+# The secret never stays in a URL: the form POSTs it, and the e-mailed link's `?kode=` is
+# exchanged at once for a grant in this browser's signed session (workflows.public.tracking_grant)
+# and redirected to /lacak/<id> without it. webapp.logs masks `kode=` in the access log line of
+# that one request. Later pages and answers find the grant in the session.
+
+GRANTS = "public.tracking"  # session key: {tracking ID: grant}
+MAX_GRANTS = 5  # reports one browser keeps open at once; the oldest is forgotten first
+
+
+def _grant(complaint) -> None:
+    grants = {k: v for k, v in (session.get(GRANTS) or {}).items() if k != complaint.tracking_id}
+    grants[complaint.tracking_id] = public.tracking_grant(complaint)
+    session[GRANTS] = dict(list(grants.items())[-MAX_GRANTS:])
+
+
+def _granted(tracking_id: str) -> str | None:
+    grant = (session.get(GRANTS) or {}).get(tracking_id)
+    return grant if isinstance(grant, str) else None
+
 
 def _tracking_input(raw_id, raw_secret) -> tuple[str, str]:
     """ID and secret as typed, or taken from a pasted tracking link."""
@@ -255,7 +276,8 @@ def track_form():
             complaint = public.track(s, tracking_id, secret)
         except public.TrackingFailed:
             return _track_failed(tracking_id)
-        return redirect(url_for(".tracking", tracking_id=complaint.tracking_id, kode=secret))
+        _grant(complaint)
+        return _private(redirect(url_for(".tracking", tracking_id=complaint.tracking_id)))
 
 
 def _latest_public_value(events, forms: dict, field_name: str):
@@ -282,10 +304,11 @@ def _reporter_forms(s, complaint, instance, task_id=None, values=None, messages=
     return result
 
 
-def _tracking_page(tracking_id: str, secret: str, status: int = 200, alert: str | None = None, **task_form):
+def _tracking_page(tracking_id: str, secret: str | None, status: int = 200, alert: str | None = None,
+                   **task_form):
     with services.db().session() as s:
         try:
-            complaint = public.track(s, tracking_id, secret)
+            complaint = public.track(s, tracking_id, secret, _granted(tracking_id))
         except public.TrackingFailed:
             return _track_failed(tracking_id)
         instance = s.get(ProcessInstance, complaint.process_instance_id)
@@ -293,7 +316,7 @@ def _tracking_page(tracking_id: str, secret: str, status: int = 200, alert: str 
         events = public.public_timeline(s, complaint)
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
         page = render_template(
-            "public/tracking.html", c=complaint, secret=secret, timeline=events, alert=alert,
+            "public/tracking.html", c=complaint, timeline=events, alert=alert,
             category=s.scalars(select(Category.name).where(Category.code == complaint.category_code)).first(),
             region=names.get(complaint.region_code), lead_agency=names.get(complaint.lead_agency_code),
             deadline=public.current_deadline(s, complaint),
@@ -308,21 +331,39 @@ def _tracking_page(tracking_id: str, secret: str, status: int = 200, alert: str 
 @bp.get("/lacak/<tracking_id>")
 @limiter.limit("30 per minute; 300 per day")
 def tracking(tracking_id: str):
-    """The tracking page: status, public timeline, deadline and the reporter's own open tasks."""
-    return _tracking_page(*_tracking_input(tracking_id, request.args.get("kode")))
+    """The tracking page: status, public timeline, deadline and the reporter's own open tasks.
+
+    Opened with the e-mailed link (`?kode=`), it swaps the secret for a grant in the session
+    and redirects to its own address without it; without a grant it asks for the secret."""
+    tracking_id, secret = _tracking_input(tracking_id, request.args.get("kode"))
+    if "kode" in request.args:
+        with services.db().session() as s:
+            try:
+                complaint = public.track(s, tracking_id, secret)
+            except public.TrackingFailed:
+                return _track_failed(tracking_id)
+            _grant(complaint)
+        return _private(redirect(url_for(".tracking", tracking_id=complaint.tracking_id)))
+    if _granted(tracking_id) is None:
+        page = render_template("public/track.html", tracking_id=tracking_id, errors={}, ask_secret=True)
+        return _private(make_response(page))
+    return _tracking_page(tracking_id, None)
 
 
 @bp.post("/lacak/<tracking_id>/tugas/<task_id>")
 @limiter.limit("10 per minute; 60 per hour")
 def complete_task(tracking_id: str, task_id: str):
-    """The reporter completes one of their tasks; the secret travels in the hidden field `kode`."""
+    """The reporter completes one of their tasks: allowed by the session's grant, or a secret in
+    the form field `kode` (pages rendered before the grant existed)."""
     tracking_id, secret = _tracking_input(tracking_id, request.form.get("kode"))
+    grant = None if secret else _granted(tracking_id)
     closed = _("This step is no longer open: it was already answered or the case moved on. Nothing was saved.")
     with services.db().session() as s:
         try:
-            complaint = public.track(s, tracking_id, secret)
+            complaint = public.track(s, tracking_id, secret, grant)
         except public.TrackingFailed:
             return _track_failed(tracking_id)
+        _grant(complaint)
         task = s.get(HumanTask, task_id) if _TASK_ID.match(task_id) else None
         open_task = (task is not None and task.process_instance_id == complaint.process_instance_id
                      and task.role == roles.REPORTER and task.state == "ready")
@@ -336,14 +377,15 @@ def complete_task(tracking_id: str, task_id: str):
     if messages:
         return _tracking_page(tracking_id, secret, 422, task_id=task_id, values=request.form, messages=messages)
     try:
-        public.complete_reporter_task(services.db(), services.process_engine(), tracking_id, secret, task_id, data)
+        public.complete_reporter_task(services.db(), services.process_engine(), tracking_id, secret, task_id, data,
+                                      grant)
     except FormInvalid as exc:
         return _tracking_page(tracking_id, secret, 422, task_id=task_id, values=request.form,
                               messages=form_render.field_messages(exc.fields))
     except (TaskNotReady, ConcurrentUpdate, NotAllowed, public.TrackingFailed):
         return _tracking_page(tracking_id, secret, 409, closed)
     flash(_("Thank you, your answer was sent. It is shown in the history below."), "success")
-    return redirect(url_for(".tracking", tracking_id=tracking_id, kode=secret))
+    return _private(redirect(url_for(".tracking", tracking_id=tracking_id)))
 
 
 # -- the public listing ---------------------------------------------------------------------

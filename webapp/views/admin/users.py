@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
@@ -11,6 +12,7 @@ from wtforms.validators import EqualTo
 
 from webapp import services
 from webapp.labels import ROLE
+from workflows import accounts
 from workflows import administration as admin
 from workflows import roles
 
@@ -86,6 +88,7 @@ def new_user():
 def _user_page(user_id: int, form: UserForm | None = None, reset: ResetPasswordForm | None = None):
     with services.db().session() as s:
         user = admin.managed_user(s, current_user, user_id)  # its agency is joined-loaded
+        live_tokens = len(accounts.live_tokens_of(s, user.id))
     if form is None:
         form = UserForm(data={"full_name": user.full_name, "email": user.email, "role": user.role,
                               "agency": user.agency.code if user.agency else ""})
@@ -94,7 +97,8 @@ def _user_page(user_id: int, form: UserForm | None = None, reset: ResetPasswordF
         form.role.choices.append(SelectChoice(user.role, str(ROLE.get(user.role, user.role))))
     reset = reset or ResetPasswordForm(prefix="reset")
     status = 422 if form.errors or reset.errors else 200
-    return render_template("admin/user_form.html", form=form, reset=reset, user=user), status
+    return render_template("admin/user_form.html", form=form, reset=reset, user=user,
+                           live_tokens=live_tokens), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -141,3 +145,11 @@ def set_user_active(user_id: int, action: str):
                    if action == "deactivate" else _("%(username)s was reactivated.", username=user.username))
         flash(message, "success")
     return redirect(_back(url_for(".users")))
+
+
+@bp.post("/users/<int:user_id>/tokens/revoke")
+def revoke_tokens(user_id: int):
+    user, count = admin.revoke_user_tokens(services.db(), current_user, user_id)
+    flash(ngettext("%(num)d API token of %(username)s was revoked.",
+                   "%(num)d API tokens of %(username)s were revoked.", count, username=user.username), "success")
+    return redirect(url_for(".edit_user", user_id=user_id))

@@ -1,7 +1,7 @@
 """calendar change log
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-10 08:00:00
 
 Every change to the working-day calendar (a day off or working day added or removed, an
@@ -14,7 +14,7 @@ from alembic import op
 from engine.db import UTCDateTime
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
