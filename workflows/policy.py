@@ -11,6 +11,8 @@ Rules (domain.md, Roles):
 - ombudsman: sees escalated cases (status Dialihkan ke Ombudsman, or an Ombudsman task);
   acts on Ombudsman tasks.
 - designer: diagrams only, no cases.
+Stuck cases (a step failed): super admins list and repair them (retry, move to another version,
+move the token); agency admins list those of the cases they may see, and repair nothing.
 A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
 """
 from __future__ import annotations
@@ -127,3 +129,13 @@ def can_manage_user(session: Session, user: User, other: User) -> bool:
         return True
     return (user.role == roles.AGENCY_ADMIN and user.agency_id is not None
             and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN)
+
+
+def sees_stuck_cases(user: User) -> bool:
+    """The list of stuck cases (each row still filtered by `visible_cases`)."""
+    return user.active and user.role in (roles.SUPER_ADMIN, roles.AGENCY_ADMIN)
+
+
+def can_repair_cases(user: User) -> bool:
+    """Retry a stuck case, move it to another process version, move its token."""
+    return user.active and user.role == roles.SUPER_ADMIN
