@@ -52,6 +52,11 @@ EVENT = {
     "timers_rearmed": _l("Deadlines moved after an SLA change"),
     "message_received": _l("Coordination step"),
     "completed": _l("Case closed"),
+    "error": _l("A step failed (nothing saved)"),
+    "error_cleared": _l("No longer stuck"),
+    "repair_retried": _l("Repair: run again"),
+    "repair_migrated": _l("Repair: moved to another process version"),
+    "repair_token_moved": _l("Repair: moved to another step"),
 }
 
 
