@@ -66,6 +66,24 @@ def test_a_refusal_is_not_an_error(db, process_engine, stuck_v1):
     assert instance(db, case).error_at is None
 
 
+def test_any_exception_while_completing_marks_the_case(db, process_engine):
+    from tests.casework import Case
+
+    case = Case(db, process_engine)  # a real complaint
+
+    def crash(*_args):
+        raise RuntimeError("hook crashed")
+
+    process_engine.completion_hooks.append(crash)
+    with pytest.raises(StepFailed) as failed:
+        commands.complete_task(db, process_engine, user(db, "verifikator"), case.ready()[0].id,
+                               {"decision": "disposisi", "lead_agency": "dinkes-kalbar"})
+    assert (failed.value.error.message, failed.value.recorded) == ("RuntimeError: hook crashed", True)
+    after = instance(db, case)
+    assert (after.error_count, after.error_message) == (1, "RuntimeError: hook crashed")
+    assert case.ready_elements() == ["verify_complaint"] and case.status == "belum_terverifikasi"
+
+
 def test_the_next_successful_save_clears_the_error(db, process_engine, stuck_v1):
     case = new_case(db, process_engine)
     fail_prepare(db, process_engine, case)
@@ -94,7 +112,8 @@ def test_a_poisoned_case_never_stalls_the_others(db, process_engine, stuck_v1, c
                                        "tests").id for _ in range(99)]
     clock.at(LATER)
 
-    worker.fire_due_timers(db, process_engine, limit=200)  # one round
+    settings = worker.WorkerSettings(smtp=None, batch=200)
+    worker.run_once(db, process_engine, settings)  # one round of the worker
     with db.session() as s:
         fired = set(s.scalars(select(AuditEvent.process_instance_id).where(AuditEvent.kind == "timer_fired")))
         case = s.get(ProcessInstance, poisoned)
@@ -104,14 +123,15 @@ def test_a_poisoned_case_never_stalls_the_others(db, process_engine, stuck_v1, c
     assert case.retry_after == LATER + timedelta(minutes=1)
 
     clock.at(LATER + timedelta(seconds=59))  # within its back-off: not even claimed
-    worker.fire_due_timers(db, process_engine, limit=200)
+    worker.run_once(db, process_engine, settings)
     assert len(events(db, poisoned, "error")) == 1
     with db.session() as s:
         assert process_engine.due_instance_ids(s) == []
 
     clock.at(LATER + timedelta(seconds=61))  # after it: tried again, and the wait doubles
-    worker.fire_due_timers(db, process_engine, limit=200)
-    case = instance(db, type("C", (), {"instance_id": poisoned})())
+    worker.run_once(db, process_engine, settings)
+    with db.session() as s:
+        case = s.get(ProcessInstance, poisoned)
     assert case.error_count == 2
     assert case.retry_after == LATER + timedelta(seconds=61) + timedelta(minutes=2)
     assert len(events(db, poisoned, "error")) == 2
