@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -200,7 +199,3 @@ def migrate(session: Session, engine: ProcessEngine, instance_id: int, target_ve
     engine.save(session, instance, moved, actor)
     return result
 
-
-def summary(plans: list[MigrationPlan]) -> dict[str, Any]:
-    """Counts for a bulk preview: how many cases can move and how many cannot."""
-    return {"can_move": sum(1 for p in plans if p.ok), "cannot_move": sum(1 for p in plans if not p.ok)}

@@ -18,7 +18,6 @@ called processes (call activities, subprocesses) cannot be moved this way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, IntermediateCatchEvent
@@ -169,9 +168,3 @@ def move(workflow: BpmnWorkflow, target_element_id: str, from_task_id: str | Non
     workflow.last_task = anchor
     return Move("jump", source, _step(spec))
 
-
-def task_of(workflow: BpmnWorkflow, task_id: str):
-    try:
-        return workflow.get_task_from_id(UUID(task_id))
-    except Exception:  # noqa: BLE001 (an id that is not a UUID, or a task no longer in the tree)
-        return None
