@@ -68,7 +68,18 @@ class InvalidDiagram(EngineError):
 class ScriptFailed(EngineError):
     """A script, condition or timer expression in the diagram raised an error."""
 
-    def __init__(self, message: str, element_id: str | None = None, line: int | None = None):
+    def __init__(self, message: str, element_id: str | None = None, line: int | None = None,
+                 element_name: str | None = None):
         self.element_id = element_id
+        self.element_name = element_name
         self.line = line
         super().__init__(message)
+
+
+class RepairRefused(EngineError):
+    """A repair (moving a case to another version, moving its token) cannot be done; the case
+    is unchanged. `reasons` are (code, detail) pairs, e.g. ("task_missing", "prepare")."""
+
+    def __init__(self, reasons: list[tuple[str, str]]):
+        self.reasons = reasons
+        super().__init__("; ".join(f"{code}: {detail}" if detail else code for code, detail in reasons))

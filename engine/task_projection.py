@@ -54,29 +54,45 @@ def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, ro
         else:
             row.due_at = deadline_at(ready[row.id])  # a re-armed deadline moves the row too
     known = {row.id for row in open_rows}
+    fresh = [task_id for task_id in ready if task_id not in known]
+    # a task made ready again under its old id (a repair moved the case back to it) reopens its row
+    closed = {} if new or not fresh else {row.id: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.id.in_(fresh)))}
     created = []
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
+    for task_id in fresh:
+        task = ready[task_id]
         spec = task.task_spec
         props = spec.extensions.get("properties", {})
         routing = router(spec.lane, props, task.data)
-        row = HumanTask(
-            id=task_id,
-            process_instance_id=instance.id,
-            element_id=spec.bpmn_id,
-            name=spec.bpmn_name or spec.bpmn_id,
-            lane=spec.lane,
-            role=routing.role,
-            agency_code=routing.agency_code,
-            form=props.get(FORM_PROPERTY),
-            ui_form=props.get(UI_FORM_PROPERTY),
-            created_at=stamp,
-            due_at=deadline_at(task),
-        )
-        session.add(row)
+        row = closed.get(task_id)
+        if row is None:
+            row = HumanTask(id=task_id, process_instance_id=instance.id)
+            session.add(row)
+        row.element_id, row.name, row.lane = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane
+        row.role, row.agency_code = routing.role, routing.agency_code
+        row.form, row.ui_form = props.get(FORM_PROPERTY), props.get(UI_FORM_PROPERTY)
+        row.state, row.assignee, row.completed_by, row.completed_at = "ready", None, None, None
+        row.created_at, row.due_at = stamp, deadline_at(task)
         created.append(row)
     return created
+
+
+def refresh(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, router: Router) -> None:
+    """Re-describe the open rows from the (new) specs of their tasks, e.g. after the case moved to
+    another process version: name, lane, routing and form files follow the new version; who holds
+    the task stays."""
+    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    for row in session.scalars(select(HumanTask).where(
+            HumanTask.process_instance_id == instance.id, HumanTask.state == "ready")):
+        task = ready.get(row.id)
+        if task is None:
+            continue  # closed by the next sync
+        spec = task.task_spec
+        props = spec.extensions.get("properties", {})
+        routing = router(spec.lane, props, task.data)
+        row.element_id, row.name, row.lane = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane
+        row.role, row.agency_code = routing.role, routing.agency_code
+        row.form, row.ui_form = props.get(FORM_PROPERTY), props.get(UI_FORM_PROPERTY)
 
 
 def due_dates(workflow: BpmnWorkflow) -> dict[str, datetime | None]:

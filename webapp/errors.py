@@ -5,7 +5,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotReady
+from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, RepairRefused, TaskNotReady
+from workflows.case_errors import StepFailed
 from workflows.cases import CaseNotFound
 from workflows.commands import Forbidden
 
@@ -29,12 +30,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str | None = None, fields: dict | None = None):
+def error_response(status: int, message: str | None = None, fields: dict | None = None, code: str | None = None):
     message = message or MESSAGES.get(status, MESSAGES[500])()
     if wants_json():
-        body = {"error": {"code": CODES.get(status, "error"), "message": message, "fields": fields or {}}}
+        body = {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
         return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def step_failed_message(exc: StepFailed) -> str:
+    """What went wrong when a step of a case failed, for the officer who tried it."""
+    name, element = exc.element_name or "?", exc.element_id or "?"
+    if exc.recorded:
+        return _("The step “%(name)s” (%(element)s) of this case failed, so nothing was saved. The case is now "
+                 "listed for administrators under “%(list)s”.", name=name, element=element, list=_("Stuck cases"))
+    return _("The step “%(name)s” (%(element)s) of this case failed, so nothing was saved. Please try again "
+             "later, or tell an administrator.", name=name, element=element)
 
 
 def register(app: Flask) -> None:
@@ -57,6 +68,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(ConcurrentUpdate)
     def conflict(_exc):
         return error_response(409)
+
+    @app.errorhandler(StepFailed)
+    def step_failed(exc: StepFailed):
+        app.logger.warning("a step of case %s failed: %s", exc.instance_id, exc.error.message)
+        return error_response(500, step_failed_message(exc), code="step_failed")
+
+    @app.errorhandler(RepairRefused)
+    def repair_refused(_exc):
+        return error_response(409, _("This repair cannot be done; the case was not changed."))
 
     @app.errorhandler(TaskNotReady)
     def not_ready(_exc):

@@ -53,6 +53,11 @@ EVENT = {
     "message_received": _l("Coordination step"),
     "completed": _l("Case closed"),
     "answer_published": _l("Answer published to the reporter"),
+    "error": _l("A step failed (nothing saved)"),
+    "error_cleared": _l("No longer stuck"),
+    "repair_retried": _l("Repair: run again"),
+    "repair_migrated": _l("Repair: moved to another process version"),
+    "repair_token_moved": _l("Repair: moved to another step"),
 }
 
 

@@ -24,6 +24,26 @@ class CaseNotFound(LookupError):
 
 
 @dataclass
+class CaseError:
+    """The failure a case is stuck on (until a step succeeds or an admin repairs it)."""
+
+    element_id: str | None
+    element_name: str | None
+    message: str
+    since: datetime
+    attempts: int
+    retry_after: datetime | None
+
+
+def case_error(session: Session, engine: ProcessEngine, instance: ProcessInstance) -> CaseError | None:
+    if instance.error_at is None:
+        return None
+    return CaseError(instance.error_element_id, engine.element_name(session, instance.id, instance.error_element_id),
+                     instance.error_message or "", instance.error_at, instance.error_count or 0,
+                     instance.retry_after)
+
+
+@dataclass
 class CaseView:
     complaint: Complaint
     show_identity: bool
@@ -37,6 +57,7 @@ class CaseView:
     process_label: str
     completed_elements: list[str] = field(default_factory=list)
     active_elements: list[str] = field(default_factory=list)
+    error: CaseError | None = None
 
 
 def visible_complaint(session: Session, user: User, complaint_id: int) -> Complaint:
@@ -84,6 +105,7 @@ def case_view(session: Session, engine: ProcessEngine, user: User, complaint_id:
         process_label=f"{pv.process_id} v{pv.version}",
         completed_elements=done,
         active_elements=active,
+        error=case_error(session, engine, instance),
     )
 
 

@@ -14,6 +14,7 @@ from engine.errors import NotFound, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import policy
+from workflows.case_errors import recording_failures
 from workflows.cases import visible_complaint
 from workflows.models import CaseNote, Complaint, User
 from workflows.notifications import Notifier
@@ -78,10 +79,12 @@ def assign_task(db: Database, engine: ProcessEngine, user: User, task_id: str, a
 
 
 def complete_task(db: Database, engine: ProcessEngine, user: User, task_id: str, data: dict[str, Any]) -> int:
-    """Complete a task with form data; returns the complaint id. Raises FormInvalid etc."""
-    with db.transaction() as session:
+    """Complete a task with form data; returns the complaint id. Raises FormInvalid etc., and
+    StepFailed when a step of the case failed (nothing saved; the case is marked for admins)."""
+    with recording_failures(db, engine, user.username) as guard, db.transaction() as session:
         task = _actionable(session, user, task_id)
-        instance = engine.complete(session, task.id, data, user.username)
+        with guard.step(task.process_instance_id):
+            instance = engine.complete(session, task.id, data, user.username)
         return session.query(Complaint.id).filter_by(process_instance_id=instance.id).scalar()
 
 

@@ -22,6 +22,7 @@ from engine.errors import FormInvalid, NotAllowed
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import outbox, policy, roles
+from workflows.case_errors import recording_failures
 from workflows.cases import visible_complaint
 from workflows.commands import Forbidden
 from workflows.models import Agency, Complaint, User
@@ -284,7 +285,7 @@ def add_agencies(db: Database, engine: ProcessEngine, user: User, complaint_id: 
     Returns the codes asked. Raises CaseNotFound, Forbidden, FormInvalid (field messages keyed like the
     request form's rows), CoordinationRefused ("not_waiting": the round is over).
     """
-    with db.transaction() as session:
+    with recording_failures(db, engine, user.username) as guard, db.transaction() as session:
         complaint, instance = _lead_case(session, user, complaint_id)
         round_no = current_round(session, complaint.id)
         this_round = [r for r in requests_of(session, complaint.id) if r.round == round_no]
@@ -297,7 +298,8 @@ def add_agencies(db: Database, engine: ProcessEngine, user: User, complaint_id: 
         agencies = [ask.agency for ask in asks]
         _add_requests(session, complaint, round_no, asks, user.username, public_url)
         try:
-            engine.send_message(session, instance.id, ADD_MESSAGE, {"agencies": agencies}, user.username)
+            with guard.step(instance.id):
+                engine.send_message(session, instance.id, ADD_MESSAGE, {"agencies": agencies}, user.username)
         except NotAllowed:
             raise CoordinationRefused("not_waiting") from None
         return agencies
@@ -308,13 +310,14 @@ def stop_waiting(db: Database, engine: ProcessEngine, user: User, complaint_id: 
 
     Raises CaseNotFound, Forbidden, CoordinationRefused ("required_missing" with the agencies).
     """
-    with db.transaction() as session:
+    with recording_failures(db, engine, user.username) as guard, db.transaction() as session:
         complaint, instance = _lead_case(session, user, complaint_id)
         missing = missing_required(session, complaint.id)
         if missing:
             raise CoordinationRefused("required_missing", missing)
         try:
-            engine.send_message(session, instance.id, STOP_MESSAGE, {}, user.username)
+            with guard.step(instance.id):
+                engine.send_message(session, instance.id, STOP_MESSAGE, {}, user.username)
         except NotAllowed:
             raise CoordinationRefused("not_waiting") from None
 

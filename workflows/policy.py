@@ -13,6 +13,8 @@ Rules (domain.md, Roles):
 - designer: diagrams only, no cases.
 - accounts: super admins manage every account; an agency admin those of its own agency whose
   role is at most its own (liaison, agency admin; roles.PRIVILEGE), on every action.
+Stuck cases (a step failed): super admins list and repair them (retry, move to another version,
+move the token); agency admins list those of the cases they may see, and repair nothing.
 A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
 """
 from __future__ import annotations
@@ -146,3 +148,13 @@ def manageable_roles(user: User) -> tuple[str, ...]:
     if user.role == roles.SUPER_ADMIN:
         return roles.STAFF_ROLES
     return roles.roles_at_most(roles.AGENCY_ADMIN) if user.role == roles.AGENCY_ADMIN else ()
+
+
+def sees_stuck_cases(user: User) -> bool:
+    """The list of stuck cases (each row still filtered by `visible_cases`)."""
+    return user.active and user.role in (roles.SUPER_ADMIN, roles.AGENCY_ADMIN)
+
+
+def can_repair_cases(user: User) -> bool:
+    """Retry a stuck case, move it to another process version, move its token."""
+    return user.active and user.role == roles.SUPER_ADMIN

@@ -22,6 +22,7 @@ from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import roles, statuses
 from workflows.attachments import Upload
+from workflows.case_errors import recording_failures
 from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint, hash_secret
 from workflows.models import Agency, Complaint
 from workflows.notifications import Notifier
@@ -158,12 +159,13 @@ def current_deadline(session: Session, complaint: Complaint) -> datetime | None:
 def complete_reporter_task(db: Database, engine: ProcessEngine, tracking_id: str, secret: str | None,
                            task_id: str, data: dict[str, Any], grant: str | None = None) -> Complaint:
     """The reporter completes one of their tasks through the same engine path as officers."""
-    with db.transaction() as session:
+    with recording_failures(db, engine, REPORTER_ACTOR) as guard, db.transaction() as session:
         complaint = track(session, tracking_id, secret, grant)
         task = session.get(HumanTask, task_id)
         if task is None or task.process_instance_id != complaint.process_instance_id or task.role != roles.REPORTER:
             raise TrackingFailed(task_id)
-        engine.complete(session, task_id, data, REPORTER_ACTOR)
+        with guard.step(task.process_instance_id):
+            engine.complete(session, task_id, data, REPORTER_ACTOR)
         return complaint
 
 

@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass
 
 from engine.db import Database
-from engine.errors import ConcurrentUpdate, EngineError
+from engine.errors import ConcurrentUpdate
 from engine.runtime import ProcessEngine
 from workflows import outbox
+from workflows.case_errors import record_failure
 
 log = logging.getLogger("tindak.worker")
 
@@ -27,6 +28,10 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
     The case row is locked while its timers run (SKIP LOCKED lets other workers take the
     next case), and the save checks the version, so a timer fires exactly once however many
     workers run; a worker killed mid-way leaves each case either done or untouched.
+
+    A case whose step fails, whatever the exception, rolls back whole; it is then marked in
+    error in a transaction of its own, with a back-off (`engine.runtime.backoff`) during which no
+    worker claims it, and the round goes on with the other cases.
     """
     fired, passed_over = 0, set()  # cases that failed or had nothing to fire yet: not again this round
     for _ in range(limit):
@@ -43,9 +48,17 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
         except ConcurrentUpdate:
             log.info("case %s changed while its timers ran; it is retried next round", instance_id)
             passed_over.add(instance_id)
-        except EngineError:
-            log.exception("timers of case %s failed; nothing of it was saved", instance_id)
+        except Exception as exc:  # noqa: BLE001 (one poisoned case must not stall the others)
+            if instance_id is None:
+                raise  # not a case's failure (e.g. the database is down): the round ends
             passed_over.add(instance_id)
+            error, recorded = record_failure(db, engine, instance_id, exc, "system", back_off=True)
+            log.warning("timers of case %s failed at %s (attempt %s), nothing of it was saved; %s: %s",
+                        instance_id, error.element_id or "?", error.attempts or "?",
+                        f"next try after {error.retry_after:%Y-%m-%d %H:%M:%S} UTC" if error.retry_after
+                        else "not marked", error.message, exc_info=error.attempts <= 1)
+            if not recorded:
+                log.error("case %s could not be marked; it is tried again next round", instance_id)
     return fired
 
 

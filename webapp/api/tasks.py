@@ -110,13 +110,15 @@ def assign_task(task_id, assignee):
 @bp.arguments(FormDataSchema, error_status_code=400, description="The form data: an object matching the "
               "task's `schema` (see GET /tasks/{task_id}).")
 @bp.response(200, CompletedSchema)
-@bp.errors(400, 401, 403, 404, 409, 422, 429)
+@bp.errors(400, 401, 403, 404, 409, 422, 429, 500)
 def complete_task(form_data, task_id):
     """Complete a task
 
     Send the task's form data. Fields that do not match the form's JSON Schema are answered
     with 422 and one message per field in `error.fields`; nothing is saved then.
     409 when the task was completed by someone else in the meantime.
+    500 with `error.code` "step_failed" when a step of the process after the task failed:
+    nothing is saved, the message names the step, and the case is listed for administrators.
     """
     user = api_user()
     try:

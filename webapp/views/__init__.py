@@ -13,5 +13,6 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api_blueprint(app))
     app.register_blueprint(open311_blueprint())
-    from webapp.views import dashboard
+    from webapp.views import dashboard, stuck_cases
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(stuck_cases.bp)

@@ -107,6 +107,33 @@ def _actor(name: str | None, users: dict[str, User]) -> tuple[str, str | None]:
     return user.full_name, user.agency.name if user.agency else None
 
 
+REPAIR_KINDS = ("error", "repair_retried", "repair_migrated", "repair_token_moved")
+
+
+def repair_fields(e: AuditEvent, data: dict) -> list[Field]:
+    """What a failure or a repair says: the step, the message, the reason, where the case moved."""
+    fields = []
+    if e.kind == "error":
+        step = data.get("element_name") or e.element_id
+        if step:
+            fields.append(Field(_("Step"), f"{step} ({e.element_id})" if e.element_id and step != e.element_id else step))
+        fields.append(Field(_("Error"), data.get("message") or "", long=True))
+        if data.get("attempt"):
+            fields.append(Field(_("Attempt"), str(data["attempt"])))
+        return fields
+    if data.get("reason"):
+        fields.append(Field(_("Reason"), data["reason"], long=len(data["reason"]) > LONG_TEXT))
+    if e.kind == "repair_migrated":
+        before, after = data.get("from") or {}, data.get("to") or {}
+        fields.append(Field(_("Process version"), f"v{before.get('version')} → v{after.get('version')}"))
+    elif e.kind == "repair_token_moved":
+        before, after = data.get("from") or {}, data.get("to") or {}
+        fields.append(Field(_("Moved"), f"{before.get('name')} → {after.get('name')}"))
+    elif e.kind == "repair_retried" and data.get("timers_fired"):
+        fields.append(Field(_("Timers fired"), ", ".join(data["timers_fired"])))
+    return fields
+
+
 def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[HumanTask],
                      forms: dict[str, Any]) -> list[Entry]:
     """Every event of the case, newest first, ready to show."""
@@ -143,6 +170,8 @@ def _entry(e: AuditEvent, task: HumanTask | None, schema: dict | None,
     elif e.kind == "lead_agency_changed":
         entry.change = (agencies.get(data.get("old"), data.get("old")) or "—",
                         agencies.get(data.get("new"), data.get("new")) or "—")
+    elif e.kind in REPAIR_KINDS:
+        entry.fields = repair_fields(e, data)
     elif e.kind == "task_assigned":
         nobody = _("unclaimed")
         entry.change = (_actor(data["from"], users)[0] if data.get("from") else nobody,

@@ -72,6 +72,7 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
         sla_history=sla_history(session, services.process_engine().sla_book.current_calendar(),
                                 case.complaint.process_instance_id),
         coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
+        can_repair=policy.can_repair_cases(current_user),
     )
     return page, status
 

@@ -25,6 +25,7 @@ from webapp import errors, form_render, labels, services
 from webapp.extensions import limiter
 from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload
+from workflows.case_errors import StepFailed
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
 from workflows.models import Agency, Attachment, Category
 
@@ -384,6 +385,10 @@ def complete_task(tracking_id: str, task_id: str):
                               messages=form_render.field_messages(exc.fields))
     except (TaskNotReady, ConcurrentUpdate, NotAllowed, public.TrackingFailed):
         return _tracking_page(tracking_id, secret, 409, closed)
+    except StepFailed:
+        return _tracking_page(tracking_id, secret, 500, _(
+            "Your answer could not be processed because of a problem on our side, so nothing was saved. "
+            "The administrators can see the problem; please try again later."), task_id=task_id, values=request.form)
     flash(_("Thank you, your answer was sent. It is shown in the history below."), "success")
     return _private(redirect(url_for(".tracking", tracking_id=tracking_id)))
 

@@ -15,9 +15,10 @@ from werkzeug.routing import BuildError
 
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from webapp import form_render, labels, services
+from webapp import errors, form_render, labels, services
 from webapp.views.coordination import section_url, task_question
 from workflows import commands, policy, roles, task_lists
+from workflows.case_errors import StepFailed
 from workflows.models import Agency, Attachment, Category, User
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -263,7 +264,8 @@ def _task_context(user: User, task_id: str) -> dict:
         }
 
 
-def _render_task(ctx: dict, status: int = 200, values=None, messages=None, alert: str | None = None):
+def _render_task(ctx: dict, status: int = 200, values=None, messages=None, alert: str | None = None,
+                 failure: StepFailed | None = None):
     schema = ctx["schema"] or {"properties": {}}
     messages = messages or {}
     fields = form_render.build_fields(schema, ctx["ui_schema"], values, messages, ctx["agencies"])
@@ -271,7 +273,8 @@ def _render_task(ctx: dict, status: int = 200, values=None, messages=None, alert
     locked = not ctx["ready"] or held_by_other
     return render_template(
         "tasks/task.html", **ctx, fields=fields, locked=locked, held_by_other=held_by_other,
-        submitted=values is not None, alert=alert,
+        submitted=values is not None, alert=alert, failure=failure,
+        failure_message=errors.step_failed_message(failure) if failure else None,
         form_errors=form_render.form_errors_outside_fields(messages, fields),
     ), status
 
@@ -317,6 +320,8 @@ def complete(task_id: str):
         return _render_task(ctx, 422, request.form, form_render.field_messages(exc.fields))
     except (TaskNotReady, ConcurrentUpdate):
         return _render_task(_task_context(user, task_id), 409, request.form, alert=lost_race)
+    except StepFailed as exc:  # nothing saved: show which step failed, keep what was typed
+        return _render_task(_task_context(user, task_id), 500, request.form, failure=exc)
     except NotAllowed:
         fresh = _task_context(user, task_id)
         holder = fresh["names"].get(fresh["task"].assignee, fresh["task"].assignee)
