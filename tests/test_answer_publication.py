@@ -138,14 +138,14 @@ def test_the_tracking_page_shows_the_answer_after_approval_only(client, app, db,
     case = Case(db, process_engine)
     url = f"/lacak/{case.complaint.tracking_id}?kode={case.secret}"
     case.do("draft_answer", {"answer": DRAFT_1, "internal_note": NOTE}, "dinkes.penghubung")
-    before = client.get(url).get_data(as_text=True)
+    before = client.get(url, follow_redirects=True).get_data(as_text=True)
     assert 'data-status="terdisposisi"' in before
     assert DRAFT_1 not in before and 'data-testid="answer"' not in before
     case.do("approve_answer", {"approval": "tolak", "remark": REMARK}, "dinkes.kepala")
     case.do("draft_answer", {"answer": DRAFT_2}, "dinkes.penghubung")
-    assert DRAFT_2 not in client.get(url).get_data(as_text=True)
+    assert DRAFT_2 not in client.get(url, follow_redirects=True).get_data(as_text=True)
     case.do("approve_answer", {"approval": "setuju"}, "dinkes.kepala")
-    after = client.get(url).get_data(as_text=True)
+    after = client.get(url, follow_redirects=True).get_data(as_text=True)
     assert 'data-status="proses"' in after and DRAFT_2 in after
     for hidden in (DRAFT_1, NOTE, REMARK):
         assert hidden not in after
