@@ -25,6 +25,7 @@ from engine.diagram_check import check_xml, line_of, parse_xml
 from engine.errors import DiagramProblem, InvalidDiagram
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
+from engine.version_diff import change_summary
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 UI_FORM_PROPERTY = "formUiSchemaFilename"
@@ -184,8 +185,13 @@ def content_hash(sources: dict[str, str], forms: dict[str, object]) -> str:
     return digest.hexdigest()
 
 
-def deploy(session: Session, paths: list[Path], deployed_by: str) -> list[DeployedProcess]:
-    """Store a new version of each process whose content changed. Raises InvalidDiagram."""
+def deploy(session: Session, paths: list[Path], deployed_by: str,
+           deployed_from: str | None = None) -> list[DeployedProcess]:
+    """Store a new version of each process whose content changed. Raises InvalidDiagram.
+
+    `deployed_from` says where the files came from (a folder, an upload); each new version
+    records what changed against the one before it (engine/version_diff.py).
+    """
     results = []
     for process_id, item in sorted(prepare(paths).items()):
         latest = session.scalars(
@@ -196,7 +202,11 @@ def deploy(session: Session, paths: list[Path], deployed_by: str) -> list[Deploy
             results.append(DeployedProcess(process_id, latest.version, created=False))
             continue
         version = (latest.version + 1) if latest else 1
-        session.add(ProcessVersion(process_id=process_id, version=version, deployed_by=deployed_by, **item))
+        summary = (change_summary(latest.source or {}, item["source"], latest.forms, item["forms"])
+                   if latest is not None else None)
+        session.add(ProcessVersion(process_id=process_id, version=version, deployed_by=deployed_by,
+                                   deployed_from=(deployed_from or None) and deployed_from[:500],
+                                   change_summary=summary, **item))
         results.append(DeployedProcess(process_id, version, created=True))
     session.flush()
     return results
