@@ -10,7 +10,8 @@ Rules (domain.md, Roles):
 - agency head (pimpinan): the same for its agency and every agency below it; may assign.
 - ombudsman: sees escalated cases (status Dialihkan ke Ombudsman, or an Ombudsman task);
   acts on Ombudsman tasks.
-- designer: diagrams only, no cases.
+- designer: diagrams only, no cases: the process library, uploading, checking and deploying
+  diagrams, the lane → role table and new SLA keys (`can_design`; super admins too).
 A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
 """
 from __future__ import annotations
@@ -127,3 +128,9 @@ def can_manage_user(session: Session, user: User, other: User) -> bool:
         return True
     return (user.role == roles.AGENCY_ADMIN and user.agency_id is not None
             and other.agency_id == user.agency_id and other.role != roles.SUPER_ADMIN)
+
+
+def can_design(user: User) -> bool:
+    """The designer's workspace: process versions, deploying diagrams, lanes, new SLA keys."""
+    return bool(getattr(user, "is_authenticated", True) and user.active
+                and user.role in (roles.DESIGNER, roles.SUPER_ADMIN))
