@@ -16,6 +16,7 @@ from engine.db import Database
 from engine.deploy import DeployedProcess, deploy
 from engine.errors import InvalidDiagram
 from workflows.models import LaneRole
+from workflows.design_upload import Staged, discard, save_report
 from workflows.process import ComplaintEngine
 
 
@@ -50,5 +51,38 @@ def deploy_files(db: Database, engine: ComplaintEngine, paths: list[Path], deplo
     if not report.ok:
         raise InvalidDiagram(report.errors)
     with db.transaction() as session:
-        processes = deploy(session, paths, deployed_by=deployed_by)
+        processes = deploy(session, paths, deployed_by=deployed_by, deployed_from=deployed_from)
     return DeployOutcome(processes, report)
+
+
+# ---- diagrams uploaded through the designer's pages (workflows/design_upload.py) ----------------
+
+def check_upload(db: Database, engine: ComplaintEngine, staged: Staged) -> dict:
+    """Check an upload and keep the outcome beside its files; returns the stored report."""
+    return save_report(staged, check_files(db, engine, [staged.folder]))
+
+
+def upload_origin(staged: Staged, username: str, limit: int = 500) -> str:
+    """`deployed_from` of an upload: "upload: <file names> by <user>", names cut short if many."""
+    tail = f" by {username}"
+    names = ", ".join(staged.uploaded)
+    room = limit - len("upload: ") - len(tail)
+    if len(names) > room:
+        names = names[:max(0, room - 1)].rstrip(", ") + "…"
+    return f"upload: {names}{tail}"
+
+
+def deploy_upload(db: Database, engine: ComplaintEngine, staged: Staged, username: str) -> DeployOutcome:
+    """Deploy an upload (checked again first) and remove its files.
+
+    Raises InvalidDiagram when the check now finds errors (e.g. a lane or SLA key was removed
+    since the upload was checked); the upload is then kept, with the new report beside it.
+    """
+    try:
+        outcome = deploy_files(db, engine, [staged.folder], deployed_by=username,
+                               deployed_from=upload_origin(staged, username))
+    except InvalidDiagram as exc:
+        save_report(staged, CheckReport(problems=list(exc.problems)))
+        raise
+    discard(staged)
+    return outcome
