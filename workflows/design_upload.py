@@ -41,13 +41,14 @@ DIAGRAM_ROOTS = {
              "{http://www.omg.org/spec/DMN/20151101/dmn.xsd}definitions"},
 }
 FORMS = "forms"
+DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 
 
 class UploadRefused(ValueError):
     """Files that cannot be checked at all: `problems` is a list of (code, file name, details).
 
     Codes: no_files, too_many, bad_name, bad_type, too_large, total_too_large, bad_zip,
-    duplicate, not_text, not_xml, not_bpmn, no_diagram.
+    duplicate, not_text, not_xml, not_bpmn, doctype, no_diagram.
     """
 
     def __init__(self, problems: list[tuple[str, str, dict]]):
@@ -189,6 +190,9 @@ def _check_diagram(name: str, content: bytes, problems: list) -> None:
         return
     if not text.lstrip().startswith("<"):
         problems.append(("not_xml", name, {}))
+        return
+    if DOCTYPE.search(text):  # entities could read files or blow up; no BPMN editor writes one
+        problems.append(("doctype", name, {}))
         return
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
