@@ -15,3 +15,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_blueprint())
     from webapp.views import dashboard
     app.register_blueprint(dashboard.bp)
+    from webapp.views import design
+    app.register_blueprint(design.bp)
