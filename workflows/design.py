@@ -16,7 +16,7 @@ from engine.db import Database
 from engine.deploy import DeployedProcess, deploy
 from engine.errors import InvalidDiagram
 from workflows.models import LaneRole
-from workflows.design_upload import Staged, discard, save_report
+from workflows.design_upload import Staged, discard, save_report, stage
 from workflows.process import ComplaintEngine
 
 
@@ -56,6 +56,16 @@ def deploy_files(db: Database, engine: ComplaintEngine, paths: list[Path], deplo
 
 
 # ---- diagrams uploaded through the designer's pages (workflows/design_upload.py) ----------------
+
+def upload(db: Database, engine: ComplaintEngine, base: Path, owner: str, files: list) -> Staged:
+    """Stage uploaded (name, stream) files in a folder of their own and check them.
+
+    Raises design_upload.UploadRefused when the files cannot be checked at all.
+    """
+    staged = stage(base, owner, files)
+    check_upload(db, engine, staged)
+    return staged
+
 
 def check_upload(db: Database, engine: ComplaintEngine, staged: Staged) -> dict:
     """Check an upload and keep the outcome beside its files; returns the stored report."""

@@ -317,6 +317,11 @@
       alertBox.focus();
     }
 
+    // coming back to this page from the check page (browser back): the form, not a stale progress bar
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) done();
+    });
+
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const data = new FormData(form);

@@ -19,10 +19,9 @@ from flask_login import current_user
 
 from engine.errors import InvalidDiagram
 from webapp import services
-from webapp.errors import error_response
 from webapp.views.design import bp
 from workflows import design, design_upload
-from workflows.design_upload import UploadNotFound, UploadRefused
+from workflows.design_upload import UploadRefused
 
 UPLOAD_PROBLEMS = {
     "no_files": _l("Choose at least one .bpmn file (with its form files), or a .zip of them."),
@@ -65,12 +64,6 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-@bp.errorhandler(UploadNotFound)
-def upload_gone(_exc):
-    return error_response(404, _("This upload is no longer here: it was deployed, discarded, or kept longer "
-                                 "than an hour. Upload the files again."))
-
-
 def _staged(token: str) -> design_upload.Staged:
     return design_upload.load(upload_dir(), token, current_user.username)
 
@@ -89,13 +82,12 @@ def _limits() -> dict:
 def upload():
     files = [(f.filename or "", f.stream) for f in request.files.getlist("files")]
     try:
-        staged = design_upload.stage(upload_dir(), current_user.username, files)
+        staged = design.upload(services.db(), services.process_engine(), upload_dir(), current_user.username, files)
     except UploadRefused as exc:
         messages = upload_messages(exc)
         if _wants_json():
             return jsonify(errors=messages), 422
         return render_template("design/upload.html", errors=messages, limits=_limits()), 422
-    design.check_upload(services.db(), services.process_engine(), staged)
     target = url_for(".check_page", token=staged.token)
     if _wants_json():
         return jsonify(url=target)
