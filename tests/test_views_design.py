@@ -570,3 +570,21 @@ def test_keys_the_diagrams_call_without_a_policy_are_pointed_out(db, client, aut
     page = text(client.get("/design/deadlines"))
     missing = re.search(r'data-testid="missing-keys".*?</div>', page, re.S).group(0)
     assert "reporter_reply" in missing and "complaint" in missing
+
+
+def test_a_deployment_that_loses_a_race_says_so(client, auth, upload_dir, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from workflows import design
+
+    auth.login("perancang")
+    token = token_of(upload(client, simple_files()))
+
+    def lost(*_args, **_kwargs):  # the other deployment committed version 1 first
+        raise IntegrityError("INSERT INTO process_version", {}, Exception("unique"))
+
+    monkeypatch.setattr(design, "deploy_files", lost)
+    response = client.post(f"/design/uploads/{token}/deploy")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/design/uploads/{token}")
+    assert "Someone else deployed the same process at the same moment" in text(client.get(f"/design/uploads/{token}"))
+    assert (upload_dir / token).exists()  # kept: check again, then deploy

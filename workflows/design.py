@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.check import CheckContext, CheckReport, check
@@ -82,11 +83,16 @@ def upload_origin(staged: Staged, username: str, limit: int = 500) -> str:
     return f"upload: {names}{tail}"
 
 
+class DeployConflict(RuntimeError):
+    """Another deployment of the same process was stored at the same moment; nothing of this one was."""
+
+
 def deploy_upload(db: Database, engine: ComplaintEngine, staged: Staged, username: str) -> DeployOutcome:
     """Deploy an upload (checked again first) and remove its files.
 
     Raises InvalidDiagram when the check now finds errors (e.g. a lane or SLA key was removed
     since the upload was checked); the upload is then kept, with the new report beside it.
+    Raises DeployConflict when another deployment took the same version number first.
     """
     try:
         outcome = deploy_files(db, engine, [staged.folder], deployed_by=username,
@@ -94,5 +100,7 @@ def deploy_upload(db: Database, engine: ComplaintEngine, staged: Staged, usernam
     except InvalidDiagram as exc:
         save_report(staged, CheckReport(problems=list(exc.problems)))
         raise
+    except IntegrityError:  # (process_id, version) is unique: the other deployment won
+        raise DeployConflict(staged.token) from None
     discard(staged)
     return outcome

@@ -142,6 +142,10 @@ def deploy(token: str):
                        "Nothing was deployed: the check now finds %(num)d errors. They are listed below.",
                        len([p for p in exc.problems if p.severity == "error"])), "danger")
         return redirect(url_for(".check_page", token=token), 303)
+    except design.DeployConflict:
+        flash(_("Someone else deployed the same process at the same moment, so nothing of this upload was "
+                "deployed. Look at the library, then check again and deploy if it is still needed."), "danger")
+        return redirect(url_for(".check_page", token=token), 303)
     parts = []
     for p in outcome.processes:
         if p.created:
