@@ -588,3 +588,15 @@ def test_a_deployment_that_loses_a_race_says_so(client, auth, upload_dir, monkey
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/design/uploads/{token}")
     assert "Someone else deployed the same process at the same moment" in text(client.get(f"/design/uploads/{token}"))
     assert (upload_dir / token).exists()  # kept: check again, then deploy
+
+
+def test_the_upload_folder_comes_from_the_environment(app, client, auth, tmp_path):
+    from webapp.config import Settings
+
+    assert Settings.from_env({"TINDAK_DESIGN_UPLOAD_DIR": "/srv/uploads"}).design_upload_dir == Path("/srv/uploads")
+    assert Settings.from_env({}).design_upload_dir is None
+    app.config.pop("TINDAK_DESIGN_UPLOAD_DIR")
+    app.extensions["tindak.settings"].design_upload_dir = tmp_path / "from-env"
+    auth.login("perancang")
+    token = token_of(upload(client, simple_files()))
+    assert (tmp_path / "from-env" / token / "bpmn" / "simple.bpmn").is_file()

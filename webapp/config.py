@@ -36,6 +36,7 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     open311_jurisdiction: str = ""  # default: the host of TINDAK_PUBLIC_URL
+    design_upload_dir: Path | None = None  # designers' uploads; default: under the system's temp folder
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -60,6 +61,7 @@ class Settings:
         settings.smtp_password = env.get("TINDAK_SMTP_PASSWORD", "")
         settings.smtp_starttls = _flag(env.get("TINDAK_SMTP_STARTTLS"))
         settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
+        settings.design_upload_dir = Path(env["TINDAK_DESIGN_UPLOAD_DIR"]) if env.get("TINDAK_DESIGN_UPLOAD_DIR") else None
         return settings
 
     def smtp(self):

@@ -42,8 +42,8 @@ UPLOAD_PROBLEMS = {
 
 
 def upload_dir() -> Path:
-    """Where uploads wait (app setting TINDAK_DESIGN_UPLOAD_DIR; default: under the system's temp folder)."""
-    configured = current_app.config.get("TINDAK_DESIGN_UPLOAD_DIR")
+    """Where uploads wait: TINDAK_DESIGN_UPLOAD_DIR, else a folder under the system's temp folder."""
+    configured = current_app.config.get("TINDAK_DESIGN_UPLOAD_DIR") or services.settings().design_upload_dir
     return Path(configured) if configured else design_upload.default_dir()
 
 
