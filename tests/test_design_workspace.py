@@ -45,7 +45,8 @@ def test_a_renamed_task_a_new_script_or_another_form_is_a_change():
     assert change_summary({"a": V1}, {"a": renamed})["names"] == {"do_it": "Kerjakan segera"}
     other_form = V1.replace('value="simple.json"', 'value="other.json"')
     assert change_summary({"a": V1}, {"a": other_form})["changed"] == ["do_it"]
-    condition = V1.replace('targetRef="end_simple" />', 'targetRef="end_simple"><bpmn:conditionExpression>x</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    condition = V1.replace('targetRef="end_simple" />', 'targetRef="end_simple">'
+                           '<bpmn:conditionExpression>x</bpmn:conditionExpression></bpmn:sequenceFlow>')
     assert change_summary({"a": V1}, {"a": condition})["changed"] == ["flow_do_it_to_end"]
 
 

@@ -317,7 +317,8 @@ def test_a_broken_flow_is_listed_and_cannot_be_deployed(db, client, auth):
     assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/design/uploads/{token}")
     assert "Nothing was deployed: the check now finds 1 error." in text(client.get(f"/design/uploads/{token}"))
     with db.session() as s:
-        assert s.scalar(select(ProcessVersion.id).where(ProcessVersion.process_id == "broken_missing_flow_target")) is None
+        assert s.scalar(select(ProcessVersion.id).where(
+            ProcessVersion.process_id == "broken_missing_flow_target")) is None
 
 
 def test_a_broken_form_marks_its_task(client, auth):
