@@ -26,6 +26,7 @@ from engine.errors import DiagramProblem, InvalidDiagram
 from engine.messages import plain_message
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
+from engine.version_diff import change_summary
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 UI_FORM_PROPERTY = "formUiSchemaFilename"
@@ -251,6 +252,8 @@ def deploy(session: Session, paths: list[Path], deployed_by: str, deployed_from:
     Content identical to *any* stored version makes no new version (a deploy of an old copy
     from the wrong folder must not replace a designer's newer version), unless
     `allow_old_content` says bringing that content back as the newest version is meant.
+    `deployed_from` says where the files came from (a folder, an upload); each new version
+    records what changed against the one before it (engine/version_diff.py).
     """
     results = []
     for process_id, item in sorted(prepare(paths).items()):
@@ -264,8 +267,13 @@ def deploy(session: Session, paths: list[Path], deployed_by: str, deployed_from:
         if same is not None and (same == newest or not allow_old_content):
             results.append(DeployedProcess(process_id, same, created=False, files=files, latest=newest))
             continue
+        latest = session.scalars(select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.version == newest)).first()
+        summary = (change_summary(latest.source or {}, item["source"], latest.forms, item["forms"])
+                   if latest is not None else None)
         session.add(ProcessVersion(process_id=process_id, version=newest + 1, deployed_by=deployed_by,
-                                   deployed_from=deployed_from, **item))
+                                   deployed_from=(deployed_from or None) and deployed_from[:500],
+                                   change_summary=summary, **item))
         results.append(DeployedProcess(process_id, newest + 1, created=True, files=files, latest=newest + 1))
     session.flush()
     return results

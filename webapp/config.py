@@ -38,6 +38,7 @@ class Settings:
     open311_jurisdiction: str = ""  # default: the host of TINDAK_PUBLIC_URL
     remember_days: int = 30  # how long "keep me logged in" (and any session) lasts; at most 30
     api_token_days: int = 90  # how long a new personal API token works
+    design_upload_dir: Path | None = None  # designers' uploads; default: under the system's temp folder
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -64,6 +65,7 @@ class Settings:
         settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
         settings.remember_days = max(1, min(30, int(env.get("TINDAK_REMEMBER_DAYS") or 30)))
         settings.api_token_days = max(1, int(env.get("TINDAK_API_TOKEN_DAYS") or 90))
+        settings.design_upload_dir = Path(env["TINDAK_DESIGN_UPLOAD_DIR"]) if env.get("TINDAK_DESIGN_UPLOAD_DIR") else None
         return settings
 
     def smtp(self):

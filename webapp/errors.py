@@ -9,6 +9,7 @@ from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, RepairRefused,
 from workflows.case_errors import StepFailed
 from workflows.cases import CaseNotFound
 from workflows.commands import Forbidden
+from workflows.design_upload import UploadNotFound
 
 MESSAGES = {
     400: lambda: _("The request could not be understood."),
@@ -59,6 +60,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(CaseNotFound)
     def not_found(_exc):
         return error_response(404)
+
+    @app.errorhandler(UploadNotFound)
+    def upload_gone(_exc):
+        return error_response(404, _("This upload is no longer here: it was deployed, discarded, or kept longer "
+                                     "than an hour. Upload the files again."))
 
     @app.errorhandler(Forbidden)
     @app.errorhandler(NotAllowed)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.check import CheckContext, CheckReport, check
@@ -18,6 +19,7 @@ from engine.errors import InvalidDiagram
 from workflows import roles, statuses
 from workflows.complaints import start_data
 from workflows.models import Agency, Category, LaneRole
+from workflows.design_upload import Staged, discard, save_report, stage
 from workflows.process import ComplaintEngine
 from workflows.publication import check_publish_points
 from workflows.sla import SlaPolicy
@@ -79,3 +81,53 @@ def deploy_files(db: Database, engine: ComplaintEngine, paths: list[Path], deplo
         processes = deploy(session, paths, deployed_by=deployed_by, deployed_from=deployed_from,
                            allow_old_content=allow_old_content)
     return DeployOutcome(processes, report)
+
+
+# ---- diagrams uploaded through the designer's pages (workflows/design_upload.py) ----------------
+
+def upload(db: Database, engine: ComplaintEngine, base: Path, owner: str, files: list) -> Staged:
+    """Stage uploaded (name, stream) files in a folder of their own and check them.
+
+    Raises design_upload.UploadRefused when the files cannot be checked at all.
+    """
+    staged = stage(base, owner, files)
+    check_upload(db, engine, staged)
+    return staged
+
+
+def check_upload(db: Database, engine: ComplaintEngine, staged: Staged) -> dict:
+    """Check an upload and keep the outcome beside its files; returns the stored report."""
+    return save_report(staged, check_files(db, engine, [staged.folder]))
+
+
+def upload_origin(staged: Staged, username: str, limit: int = 500) -> str:
+    """`deployed_from` of an upload: "upload: <file names> by <user>", names cut short if many."""
+    tail = f" by {username}"
+    names = ", ".join(staged.uploaded)
+    room = limit - len("upload: ") - len(tail)
+    if len(names) > room:
+        names = names[:max(0, room - 1)].rstrip(", ") + "…"
+    return f"upload: {names}{tail}"
+
+
+class DeployConflict(RuntimeError):
+    """Another deployment of the same process was stored at the same moment; nothing of this one was."""
+
+
+def deploy_upload(db: Database, engine: ComplaintEngine, staged: Staged, username: str) -> DeployOutcome:
+    """Deploy an upload (checked again first) and remove its files.
+
+    Raises InvalidDiagram when the check now finds errors (e.g. a lane or SLA key was removed
+    since the upload was checked); the upload is then kept, with the new report beside it.
+    Raises DeployConflict when another deployment took the same version number first.
+    """
+    try:
+        outcome = deploy_files(db, engine, [staged.folder], deployed_by=username,
+                               deployed_from=upload_origin(staged, username))
+    except InvalidDiagram as exc:
+        save_report(staged, CheckReport(problems=list(exc.problems)))
+        raise
+    except IntegrityError:  # (process_id, version) is unique: the other deployment won
+        raise DeployConflict(staged.token) from None
+    discard(staged)
+    return outcome

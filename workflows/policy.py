@@ -10,7 +10,8 @@ Rules (domain.md, Roles):
 - agency head (pimpinan): the same for its agency and every agency below it; may assign.
 - ombudsman: sees escalated cases (status Dialihkan ke Ombudsman, or an Ombudsman task);
   acts on Ombudsman tasks.
-- designer: diagrams only, no cases.
+- designer: diagrams only, no cases: the process library, uploading, checking and deploying
+  diagrams, the lane → role table and new SLA keys (`can_design`; super admins too).
 - accounts: super admins manage every account; an agency admin those of its own agency whose
   role is at most its own (liaison, agency admin; roles.PRIVILEGE), on every action.
 Stuck cases (a step failed): super admins list and repair them (retry, move to another version,
@@ -158,3 +159,9 @@ def sees_stuck_cases(user: User) -> bool:
 def can_repair_cases(user: User) -> bool:
     """Retry a stuck case, move it to another process version, move its token."""
     return user.active and user.role == roles.SUPER_ADMIN
+
+
+def can_design(user: User) -> bool:
+    """The designer's workspace: process versions, deploying diagrams, lanes, new SLA keys."""
+    return bool(getattr(user, "is_authenticated", True) and user.active
+                and user.role in (roles.DESIGNER, roles.SUPER_ADMIN))

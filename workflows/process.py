@@ -35,11 +35,16 @@ def _complaint_of(session: Session, instance: ProcessInstance) -> Complaint | No
 
 class ComplaintEngine(ProcessEngine):
     """The process engine as Tindak runs it, with the SLA book its timer functions read
-    (the SLA and calendar admin pages reload it after a change)."""
+    (the SLA and calendar admin pages reload it after a change) and the lane router (the
+    designer's lane page reloads it)."""
 
     def __init__(self, sla_book: SlaBook, **kwargs):
         super().__init__(**kwargs)
         self.sla_book = sla_book
+
+    @property
+    def lane_router(self) -> LaneRouter | None:
+        return self.router if isinstance(self.router, LaneRouter) else None
 
 
 def make_process_engine(db: Database | None = None, notifier: Notifier | None = None) -> ComplaintEngine:
@@ -51,7 +56,7 @@ def make_process_engine(db: Database | None = None, notifier: Notifier | None = 
     sla_book, governments = SlaBook(db), Governments(db)
     if db is not None:
         with db.session() as session:
-            router = LaneRouter.from_database(session)
+            router = LaneRouter.from_database(session, db)
             sla_book.load(session)
             governments.load(session)
     on_change = [notifier.status_changed] if notifier else []

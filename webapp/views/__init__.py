@@ -16,3 +16,5 @@ def register_blueprints(app: Flask) -> None:
     from webapp.views import dashboard, stuck_cases
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(stuck_cases.bp)
+    from webapp.views import design
+    app.register_blueprint(design.bp)

@@ -37,6 +37,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
+def _landing(user) -> str:
+    """Designers land on the process library; everyone else on their tasks."""
+    from webapp.views.design import landing_endpoint
+
+    return landing_endpoint(user)
+
+
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
@@ -48,7 +55,7 @@ def _safe_next(target: str | None) -> str | None:
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("tasks.index"))
+        return redirect(url_for(_landing(current_user)))
     form = LoginForm()
     locked = None
     if form.validate_on_submit():
@@ -62,7 +69,7 @@ def login():
             flash(_("Wrong username or password, or the account is deactivated."), "danger")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.index"))
+            return redirect(_safe_next(request.args.get("next")) or url_for(_landing(user)))
     return render_template("auth/login.html", form=form, locked=locked)
 
 
@@ -84,5 +91,6 @@ def language(lang: str):
 
 @bp.get("/")
 def home():
-    """Officers land on their tasks; everyone else on the public listing, with the form one click away."""
-    return redirect(url_for("tasks.index") if current_user.is_authenticated else url_for("public.listing"))
+    """Officers land on their tasks (designers on the process library); everyone else on the public
+    listing, with the form one click away."""
+    return redirect(url_for(_landing(current_user)) if current_user.is_authenticated else url_for("public.listing"))
