@@ -56,6 +56,7 @@ BROKEN = [
      'write "PT20S"'),
     ("lane without a role", 'name="Verifikator"', 'name="Pemeriksa"', "review", "lane 'Pemeriksa'"),
     ("Camunda condition", 'decision == "setuju"', "${decision == 'setuju'}", "gw_decision", "Camunda"),
+    ("Camunda #{} condition", 'decision == "setuju"', "#{approved}", "gw_decision", "Camunda"),
     ("a status Tindak does not know", 'status = "selesai"', 'status = "beres"', "mark_ok", "status 'beres'"),
     ("a timer expression that is no time", 'sla_due("verification", category)', '"besok"', "review_deadline",
      "fails on sample data"),
