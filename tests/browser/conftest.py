@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,10 @@ def _require_browser() -> None:
     pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The demo, served on a free local port; yields its base URL."""
-    folder = tmp_path_factory.mktemp("live")
+@contextmanager
+def demo_server(folder: Path, before_serving=None):
+    """The demo in a new SQLite database under `folder`, served on a free local port: yields its
+    base URL. `before_serving(db)` may change the data first (e.g. move time on)."""
     url = f"sqlite:///{folder / 'tindak.db'}"
     db = Database(url)
     setup.initialise(db)
@@ -44,15 +45,26 @@ def live_server(tmp_path_factory):
     with db.transaction() as session:
         deploy(session, [Path(__file__).resolve().parents[2] / "bpmn"], deployed_by="tests")
     setup.load_demo(db)
+    if before_serving is not None:
+        before_serving(db)
     settings = Settings.from_env({"TINDAK_DATABASE_URL": url, "TINDAK_SECRET_KEY": "browser-tests"})
     app = create_app(settings, db=db)
     app.config["RATELIMIT_ENABLED"] = False
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    db.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        db.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The demo, served on a free local port; yields its base URL."""
+    with demo_server(tmp_path_factory.mktemp("live")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

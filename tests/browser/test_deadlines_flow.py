@@ -2,21 +2,13 @@
 dashboard show the overdue verifications, in red, after the worker has fired their deadlines."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from io import BytesIO
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine.clock import now, set_clock
-from engine.db import Database
-from engine.deploy import deploy
-from tests.browser.conftest import login, shot
-from webapp.app import create_app
-from webapp.config import Settings
-from workflows import setup
+from tests.browser.conftest import demo_server, login, shot
 from workflows.process import make_process_engine
 from workflows.worker import fire_due_timers
 
@@ -35,29 +27,19 @@ def red_pixels(png: bytes) -> int:
 @pytest.fixture(scope="module")
 def overdue_server(tmp_path_factory):
     """The demo, two weeks later, after the worker fired every due timer."""
-    folder = tmp_path_factory.mktemp("overdue")
-    url = f"sqlite:///{folder / 'tindak.db'}"
-    db = Database(url)
-    setup.initialise(db)
-    with db.transaction() as session:
-        deploy(session, [Path(__file__).resolve().parents[2] / "bpmn"], deployed_by="tests")
-    setup.load_demo(db)
     later = now() + timedelta(days=14)
-    set_clock(lambda: later)
-    engine = make_process_engine(db)
-    while fire_due_timers(db, engine, limit=200):
-        pass
-    app = create_app(Settings.from_env({"TINDAK_DATABASE_URL": url, "TINDAK_SECRET_KEY": "browser-tests"}), db=db)
-    app.config["RATELIMIT_ENABLED"] = False
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+
+    def two_weeks_on(db):
+        set_clock(lambda: later)
+        engine = make_process_engine(db)
+        while fire_due_timers(db, engine, limit=200):
+            pass
+
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with demo_server(tmp_path_factory.mktemp("overdue"), two_weeks_on) as base:
+            yield base
     finally:
-        server.shutdown()
         set_clock(None)
-        db.dispose()
 
 
 def test_overdue_tasks_keep_their_deadline_in_the_list_and_on_the_dashboard(overdue_server, page):
