@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engine.clock import now
-from webapp import labels
+from webapp import form_render, labels
 from workflows.task_lists import sla_colour
 
 # raw HTML is escaped, and markdown-it refuses javascript: and data: links itself
@@ -64,6 +64,8 @@ def markdown(text: str | None) -> Markup:
 
 def register(app: Flask) -> None:
     app.add_template_filter(wib)
+    app.add_template_filter(form_render.sections, "form_sections")
+    app.add_template_filter(lambda text: f"“{text}”", "quoted")
     app.add_template_filter(age)
     app.add_template_filter(ago)
     app.add_template_filter(markdown)
