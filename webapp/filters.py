@@ -62,7 +62,19 @@ def markdown(text: str | None) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 (html disabled above)
 
 
+def sla_due(key: str, category: str | None = None, agency: str | None = None) -> datetime | None:
+    """When an SLA counted from now would end (the SLA book the diagram's timers use), or None."""
+    from webapp import services
+    from workflows.sla import UnknownSla
+
+    try:
+        return services.process_engine().sla_book.due(key, category, agency)
+    except UnknownSla:
+        return None
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(sla_due, "sla_due")
     app.add_template_filter(wib)
     app.add_template_filter(form_render.sections, "form_sections")
     app.add_template_filter(lambda text: f"“{text}”", "quoted")

@@ -33,10 +33,10 @@
   }
 
   function update(form) {
-    form.querySelectorAll("fieldset[data-show-when]").forEach((group) => {
+    form.querySelectorAll("[data-show-when]").forEach((group) => {
       const show = holds(form, group);
       group.hidden = !show;
-      group.disabled = !show;
+      if (group.tagName === "FIELDSET") group.disabled = !show;
       group.querySelectorAll("[data-required-when-shown]").forEach((el) => {
         el.required = show;
         el.setAttribute("aria-required", show ? "true" : "false");
@@ -46,7 +46,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("form").forEach((form) => {
-      if (!form.querySelector("fieldset[data-show-when]")) return;
+      if (!form.querySelector("[data-show-when]")) return;
       update(form);
       form.addEventListener("change", () => update(form));
       form.addEventListener("input", () => update(form));
