@@ -64,3 +64,67 @@ def test_without_javascript_every_branch_is_shown_under_its_heading(browser, liv
         shot(page, "ux-03-verify-no-javascript")
     finally:
         context.close()
+
+
+MIN_SCALE = 0.6
+
+
+def _ratio(fg, bg) -> float:
+    def luminance(rgb):
+        def channel(c):
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        r, g, b = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _rgba(text):
+    parts = [float(p) for p in re.findall(r"[\d.]+", text)]
+    return parts[:3], (parts[3] if len(parts) > 3 else 1.0)
+
+
+def test_the_case_diagram_is_readable_and_shows_the_current_step(page, live_server):
+    login(page, live_server, "verifikator")
+    _open_verify_task(page, live_server)
+    page.locator("nav[aria-label=breadcrumb] a[href*='/cases/']").click()
+    diagram = page.locator("[data-testid=diagram]")
+    expect(diagram).to_have_attribute("data-rendered", "true")
+    assert page.viewport_size["width"] == 1280
+    scale = float(diagram.get_attribute("data-scale"))
+    assert scale >= MIN_SCALE
+    # the scale the drawing really has (the viewport group's transform), not only what the script says
+    drawn = page.evaluate("() => document.querySelector('#case-diagram .viewport').getCTM().a")
+    assert abs(drawn - scale) < 0.01
+    frame = diagram.bounding_box()
+    current = page.locator(".djs-element.active[data-element-id=verify_complaint]").bounding_box()
+    assert frame["x"] <= current["x"] and current["x"] + current["width"] <= frame["x"] + frame["width"]
+    assert frame["y"] <= current["y"] and current["y"] + current["height"] <= frame["y"] + frame["height"]
+    diagram.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/tindak-screenshots/ux-04-case-diagram.png")
+
+    # the zoom buttons work from the keyboard
+    zoom_in = page.locator("[data-diagram-zoom=in]")
+    zoom_in.focus()
+    page.keyboard.press("Enter")
+    expect(diagram).to_have_attribute("data-scale", f"{min(scale * 1.25, 3):.3f}")
+    page.locator("[data-diagram-zoom=out]").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Space")
+    page.locator("[data-diagram-zoom=fit]").focus()
+    page.keyboard.press("Enter")
+    expect(diagram).to_have_attribute("data-scale", f"{scale:.3f}")
+
+
+def test_officers_navbar_links_meet_wcag_aa_contrast(page, live_server):
+    login(page, live_server, "verifikator")
+    colours = page.evaluate("""() => {
+        const nav = document.querySelector('nav.navbar');
+        const link = nav.querySelector('.nav-link:not(.active)');
+        return [getComputedStyle(link).color, getComputedStyle(nav).backgroundColor];
+    }""")
+    (fg, alpha), (bg, _a) = _rgba(colours[0]), _rgba(colours[1])
+    shown = [alpha * f + (1 - alpha) * b for f, b in zip(fg, bg)]
+    assert _ratio(shown, bg) >= 4.5, colours
+    shot(page, "ux-05-navbar")
