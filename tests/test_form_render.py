@@ -286,7 +286,7 @@ def test_dependent_fields_are_grouped_under_the_choice_they_belong_to(app):
     assert len(groups) == 3
     archive = next(g for g in groups if 'name="reason"' in g)
     assert 'data-show-when="decision"' in archive and 'data-show-values="[&#34;arsipkan&#34;]"' in archive
-    assert "Only if you choose “Arsipkan”" in archive
+    assert "Hanya bila Anda memilih “Arsipkan”" in archive  # Indonesian by default
     assert 'name="lead_agency"' not in archive and 'name="details_question"' not in archive
     # hidden by script, so never required by the browser; the script requires it when shown
     assert re.search(r'id="field-reason"[^>]*data-required-when-shown', archive)
@@ -304,4 +304,4 @@ def test_a_field_named_by_two_choices_is_shown_for_either(app):
     assert condition.values == ("x", "y") and required
     with app.test_request_context():
         html = _render_all(build_fields(schema))
-    assert "Only if you choose “Ex” or “Why”" in html
+    assert "Hanya bila Anda memilih “Ex” atau “Why”" in html
