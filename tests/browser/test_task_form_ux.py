@@ -128,3 +128,25 @@ def test_officers_navbar_links_meet_wcag_aa_contrast(page, live_server):
     shown = [alpha * f + (1 - alpha) * b for f, b in zip(fg, bg)]
     assert _ratio(shown, bg) >= 4.5, colours
     shot(page, "ux-05-navbar")
+
+
+def test_the_liaison_sees_the_answer_or_the_not_ours_fields_and_what_happens_next(page, live_server):
+    login(page, live_server, "dinkes.penghubung")
+    page.goto(f"{live_server}/tasks/?tab=team")
+    row = page.locator("[data-testid=task-row]", has_text="Tindak lanjuti laporan").first
+    row.locator("a[href*='/tasks/']").first.click()
+    page.wait_for_url(re.compile(r"/tasks/[0-9a-f-]+$"))
+    answer, reason, suggested = (page.locator(f"#field-{n}") for n in ("answer", "reason", "suggested_agency"))
+    what_next = page.locator("[data-testid=what-next]")
+    page.get_by_label("Kirim jawaban/tindak lanjut").check()
+    expect(answer).to_be_visible()
+    expect(reason).to_be_hidden()
+    expect(suggested).to_be_hidden()
+    expect(what_next).to_be_visible()
+    expect(what_next).to_contain_text("tetap “Proses” sampai pelapor menanggapi, paling lambat sampai")
+    shot(page, "ux-06-follow-up-answer")
+    page.get_by_label("Bukan wewenang kami").check()
+    expect(reason).to_be_visible()
+    expect(suggested).to_be_visible()
+    expect(answer).to_be_hidden()
+    expect(what_next).to_be_hidden()

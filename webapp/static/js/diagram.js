@@ -41,8 +41,10 @@
 
   function currentElement(registry, active) {
     const elements = active.map((id) => registry.get(id)).filter(Boolean);
-    // a waiting deadline timer sits on the task's border: the task is the better centre
-    return elements.find((e) => e.type !== "bpmn:BoundaryEvent") || elements[0] || null;
+    // someone's task first: a waiting deadline timer sits on the task's border, and a long-running
+    // clock (the 60-day completion timer) waits elsewhere in the diagram while the case moves on
+    const isWork = (e) => /Task$|^bpmn:(CallActivity|SubProcess)$/.test(e.type);
+    return elements.find(isWork) || elements.find((e) => e.type !== "bpmn:BoundaryEvent") || elements[0] || null;
   }
 
   function clamp(value, low, high) {
