@@ -150,3 +150,19 @@ def test_the_liaison_sees_the_answer_or_the_not_ours_fields_and_what_happens_nex
     expect(suggested).to_be_visible()
     expect(answer).to_be_hidden()
     expect(what_next).to_be_hidden()
+    # the answer is sent: the case page says it waits for the reporter, and the diagram shows that step
+    page.get_by_label("Kirim jawaban/tindak lanjut").check()
+    page.fill("#field-answer", "Obat akan diganti melalui klaim BPJS; silakan hubungi loket pengaduan RSUD.")
+    page.click("[data-testid=complete]")
+    page.wait_for_url(re.compile(r"/cases/\d+"))
+    waiting = page.locator("[data-testid=waiting-for-reporter]")
+    expect(waiting).to_contain_text(re.compile(r"Menunggu pelapor hingga \d{1,2} \w+ \d{4} \d\d:\d\d WIB"))
+    expect(page.locator("[data-role=reporter] a")).to_have_count(0)
+    diagram = page.locator("[data-testid=diagram]")
+    expect(diagram).to_have_attribute("data-rendered", "true")
+    assert float(diagram.get_attribute("data-scale")) >= MIN_SCALE
+    frame = diagram.bounding_box()
+    step = page.locator(".djs-element.active[data-element-id=review_answer]").bounding_box()
+    assert frame["x"] <= step["x"] and step["x"] + step["width"] <= frame["x"] + frame["width"]
+    assert frame["y"] <= step["y"] and step["y"] + step["height"] <= frame["y"] + frame["height"]
+    shot(page, "ux-07-case-waiting-for-reporter")
