@@ -107,6 +107,7 @@ def test_favicon_ico_answers_with_the_svg_icon(client):
     assert response.status_code == 301 and response.headers["Location"].endswith("/static/favicon.svg")
     assert client.get("/static/favicon.svg").status_code == 200
     assert 'rel="icon" href="/static/favicon.svg"' in body(client.get("/login"))
+    assert 'rel="icon" href="/static/favicon.svg"' in body(client.get("/lapor"))  # the citizens' layout too
 
 
 def test_citizens_land_on_the_complaint_form_with_tracking_and_listing_after_it(client):
