@@ -201,3 +201,107 @@ def test_agencies_are_grouped_under_their_top_agency(db):
     assert province[0] == "pemprov-kalbar"
     assert set(province[1:]) == {"dinkes-kalbar", "disdik-kalbar", "pupr-kalbar"}  # inactive left out
     assert groups["Pemerintah Kota Pontianak"] == ["pemkot-pontianak"]
+
+
+# -- fields that matter for one choice only (issue 13, item 4) --------------------------------
+
+def _diagram_form(name):
+    schema = json.loads((BPMN_DIR / "forms" / f"{name}.json").read_text())
+    ui_path = BPMN_DIR / "forms" / f"{name}.ui.json"
+    return schema, (json.loads(ui_path.read_text()) if ui_path.exists() else {})
+
+
+def test_the_verifiers_branches_depend_on_the_decision():
+    schema, ui = _diagram_form("verify")
+    found = {name: (c.controller, c.values, required) for name, (c, required) in form_render.conditions(schema, ui).items()}
+    assert found == {
+        "lead_agency": ("decision", ("disposisi",), True),
+        "details_question": ("decision", ("tunda",), True),
+        "reason": ("decision", ("arsipkan",), True),
+    }
+    fields = {f.name: f for f in build_fields(schema, ui)}
+    assert fields["note"].condition is None and fields["decision"].condition is None
+    assert fields["reason"].condition.labels == ("Arsipkan",)
+    # a dependent field is not required in HTML (it may be hidden), only when its choice is made
+    assert not fields["reason"].required and fields["reason"].required_when_shown
+
+
+def test_the_liaisons_not_our_authority_fields_depend_on_that_choice():
+    schema, ui = _diagram_form("follow_up")
+    found = {name: c.values for name, (c, _r) in form_render.conditions(schema, ui).items()}
+    assert found == {"answer": ("jawab",), "reason": ("bukan_wewenang",), "suggested_agency": ("bukan_wewenang",)}
+
+
+def test_else_enum_and_dependent_keywords_are_understood():
+    schema = {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": ["a", "b", "c"]},
+            "ab": {"type": "string"}, "other": {"type": "string"},
+            "phone": {"type": "string"}, "call_time": {"type": "string"},
+            "email": {"type": "string"}, "digest": {"type": "boolean"},
+        },
+        "if": {"properties": {"kind": {"enum": ["a", "b"]}}, "required": ["kind"]},
+        "then": {"required": ["ab"]},
+        "else": {"properties": {"other": {"maxLength": 9}}},
+        "dependentRequired": {"phone": ["call_time"]},
+        "dependentSchemas": {"email": {"properties": {"digest": True}}},
+    }
+    found = {name: (c.controller, c.values, r) for name, (c, r) in form_render.conditions(schema).items()}
+    assert found == {
+        "ab": ("kind", ("a", "b"), True), "other": ("kind", ("c",), False),
+        "call_time": ("phone", None, True), "digest": ("email", None, False),
+    }
+    # the server keeps only the answers of the branches that apply
+    data, errors = parse_submission(schema, None, MultiDict(
+        [("kind", "c"), ("ab", "x"), ("other", "y"), ("call_time", "pagi"), ("digest", "1")]))
+    assert data == {"kind": "c", "other": "y"} and not errors
+    data, _e = parse_submission(schema, None, MultiDict(
+        [("kind", "a"), ("ab", "x"), ("other", "y"), ("phone", "0812"), ("call_time", "pagi")]))
+    assert data == {"kind": "a", "ab": "x", "phone": "0812", "call_time": "pagi"}  # no e-mail: no digest
+
+
+def test_answers_to_a_branch_not_chosen_are_not_sent_on():
+    schema, ui = _diagram_form("verify")
+    form = MultiDict([("decision", "disposisi"), ("lead_agency", "dinkes-kalbar"),
+                      ("reason", "typed before changing my mind"), ("details_question", "x"), ("note", "n")])
+    data, errors = parse_submission(schema, ui, form)
+    assert data == {"decision": "disposisi", "lead_agency": "dinkes-kalbar", "note": "n"} and not errors
+    # nothing chosen yet: the engine still says what is missing, and no branch is kept
+    data, _e = parse_submission(schema, ui, MultiDict([("reason", "r")]))
+    assert data == {}
+
+
+def _render_all(fields, locked=False) -> str:
+    return render_template_string(
+        '{% from "tasks/_form.html" import render_fields %}{{ render_fields(fields, locked) }}',
+        fields=fields, locked=locked)
+
+
+def test_dependent_fields_are_grouped_under_the_choice_they_belong_to(app):
+    schema, ui = _diagram_form("verify")
+    with app.test_request_context():
+        html = _render_all(build_fields(schema, ui))
+    groups = re.findall(r'<fieldset class="conditional-group[^>]*>.*?</fieldset>', html, re.S)
+    assert len(groups) == 3
+    archive = next(g for g in groups if 'name="reason"' in g)
+    assert 'data-show-when="decision"' in archive and 'data-show-values="[&#34;arsipkan&#34;]"' in archive
+    assert "Hanya bila Anda memilih “Arsipkan”" in archive  # Indonesian by default
+    assert 'name="lead_agency"' not in archive and 'name="details_question"' not in archive
+    # hidden by script, so never required by the browser; the script requires it when shown
+    assert re.search(r'id="field-reason"[^>]*data-required-when-shown', archive)
+    assert not re.search(r'id="field-reason"[^>]* required', archive)
+    assert 'name="note"' not in "".join(groups)  # the internal note is for every decision
+
+
+def test_a_field_named_by_two_choices_is_shown_for_either(app):
+    schema = {"type": "object", "properties": {
+        "d": {"type": "string", "oneOf": [{"const": "x", "title": "Ex"}, {"const": "y", "title": "Why"}, {"const": "z"}]},
+        "r": {"type": "string"}},
+        "allOf": [{"if": {"properties": {"d": {"const": "x"}}}, "then": {"required": ["r"]}},
+                  {"if": {"properties": {"d": {"const": "y"}}}, "then": {"properties": {"r": {"minLength": 3}}}}]}
+    (condition, required), = form_render.conditions(schema).values()
+    assert condition.values == ("x", "y") and required
+    with app.test_request_context():
+        html = _render_all(build_fields(schema))
+    assert "Hanya bila Anda memilih “Ex” atau “Why”" in html

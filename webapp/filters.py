@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engine.clock import now
-from webapp import labels
+from webapp import form_render, labels
 from workflows.task_lists import sla_colour
 
 # raw HTML is escaped, and markdown-it refuses javascript: and data: links itself
@@ -62,8 +62,22 @@ def markdown(text: str | None) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 (html disabled above)
 
 
+def sla_due(key: str, category: str | None = None, agency: str | None = None) -> datetime | None:
+    """When an SLA counted from now would end (the SLA book the diagram's timers use), or None."""
+    from webapp import services
+    from workflows.sla import UnknownSla
+
+    try:
+        return services.process_engine().sla_book.due(key, category, agency)
+    except UnknownSla:
+        return None
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(sla_due, "sla_due")
     app.add_template_filter(wib)
+    app.add_template_filter(form_render.sections, "form_sections")
+    app.add_template_filter(lambda text: f"“{text}”", "quoted")
     app.add_template_filter(age)
     app.add_template_filter(ago)
     app.add_template_filter(markdown)

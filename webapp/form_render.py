@@ -3,17 +3,26 @@
 A form is described by a JSON Schema (what the data must be) and an optional UI schema in the
 react-jsonschema-form style (`ui:order`, `ui:widget`, `ui:help`, `ui:placeholder`,
 `ui:options`). Only the flat forms Tindak's diagrams use are supported: one object of scalar
-properties, enums and arrays of enums. Conditional rules (`if`/`then`, `allOf`) are left to
-the engine's validation, whose messages come back through `field_messages`.
+properties, enums and arrays of enums.
+
+Fields that only matter for one answer of another field (JSON Schema `if`/`then`/`else`, alone or
+in `allOf`, and `dependentRequired`/`dependentSchemas`) carry a `Condition`: the page groups them
+under "Only if you choose …" (readable without JavaScript) and `static/js/form_conditions.js`
+shows the group only while the condition holds, disabling its controls otherwise so their values
+are not sent. `parse_submission` drops them too when the condition is false, so a form sent
+without JavaScript never carries an answer for a branch that was not chosen. Validation itself
+stays the engine's, whose messages come back through `field_messages`.
 """
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +46,20 @@ class OptionGroup:
     options: list[Option]
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A field shown only while `controller` holds one of `values` (texts as the HTML form sends
+    them), or, with `values` None, while `controller` is answered at all (`dependentRequired`)."""
+
+    controller: str
+    values: tuple[str, ...] | None
+    labels: tuple[str, ...] = ()  # the titles of `values`, for the heading
+
+    @property
+    def values_json(self) -> str:
+        return json.dumps(list(self.values or ()))
+
+
 @dataclass
 class Field:
     """One form control, ready for the `tasks/_form.html` macros."""
@@ -54,6 +77,8 @@ class Field:
     inline: bool = False
     autofocus: bool = False
     public: bool = False  # `x-public`: the reporter will read this answer
+    condition: Condition | None = None  # shown only for one choice of another field
+    required_when_shown: bool = False  # required by that choice (`then.required`)
 
     @property
     def id(self) -> str:
@@ -192,6 +217,7 @@ def build_fields(
     errors = errors or {}
     required = set(schema.get("required") or [])
     properties = schema.get("properties") or {}
+    dependent = conditions(schema, ui_schema)
     fields = []
     for name in ordered_names(schema, ui_schema):
         prop, ui = properties[name] or {}, ui_schema.get(name) or {}
@@ -210,11 +236,152 @@ def build_fields(
             attrs=_attrs(prop, ui, widget),
             inline=bool((ui.get("ui:options") or {}).get("inline")),
             public=bool(prop.get(PUBLIC_KEYWORD)),
+            condition=dependent[name][0] if name in dependent else None,
+            required_when_shown=dependent[name][1] if name in dependent else False,
         ))
     focus = next((f for f in fields if f.error), fields[0] if fields else None)
     if focus is not None:
         focus.autofocus = True
     return fields
+
+
+def _text(value: Any) -> str:
+    """A const as the HTML form sends it (a checkbox is "true" or "false")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _if_controller(rule: Mapping) -> tuple[str, set[Any]] | None:
+    """(field, accepted values) of an `if` that tests one field against `const` or `enum`."""
+    props = rule.get("properties") if isinstance(rule, Mapping) else None
+    if not isinstance(props, Mapping) or len(props) != 1:
+        return None
+    (name, test), = props.items()
+    if not isinstance(test, Mapping):
+        return None
+    if "const" in test:
+        return name, {test["const"]}
+    if isinstance(test.get("enum"), list):
+        return name, set(test["enum"])
+    return None
+
+
+def _named(branch: Any) -> list[str]:
+    """The fields a `then`/`else`/dependent schema is about: those it requires or constrains."""
+    if not isinstance(branch, Mapping):
+        return []
+    names = [n for n in branch.get("required") or [] if isinstance(n, str)]
+    names += [n for n in (branch.get("properties") or {}) if n not in names]
+    return names
+
+
+@dataclass
+class _Rule:
+    condition: Condition
+    test: Any  # the JSON Schema that holds while the field matters (or the controller's name)
+    requires: bool
+
+
+def _rules(schema: Mapping, ui_schema: Mapping | None = None) -> dict[str, list[_Rule]]:
+    """For each dependent field, the rules under which it matters."""
+    properties = schema.get("properties") or {}
+    top_required = set(schema.get("required") or [])
+    ui_schema = ui_schema or {}
+    found: dict[str, list[_Rule]] = {}
+
+    def add(names, condition, test, required_names):
+        for name in names:
+            if name in properties and name != condition.controller and name not in top_required:
+                found.setdefault(name, []).append(_Rule(condition, test, name in required_names))
+
+    def titles(controller, values):
+        prop = properties.get(controller) or {}
+        known = dict(choices(prop, ui_schema.get(controller)) or [])
+        return tuple(str(known.get(v, v)) for v in values)
+
+    branches = [schema] + [r for r in schema.get("allOf") or [] if isinstance(r, Mapping)]
+    for rule in branches:
+        if "if" not in rule:
+            continue
+        tested = _if_controller(rule["if"])
+        if tested is None:
+            continue
+        controller, accepted = tested
+        options = [v for v, _t in choices(properties.get(controller) or {}, ui_schema.get(controller)) or []]
+        if (properties.get(controller) or {}).get("type") == "boolean":
+            options = [True, False]
+        ordered = [v for v in options if v in accepted] or sorted(accepted, key=str)
+        then = rule.get("then")
+        add(_named(then), Condition(controller, tuple(_text(v) for v in ordered), titles(controller, ordered)),
+            rule["if"], set((then or {}).get("required") or []))
+        otherwise = rule.get("else")
+        others = [v for v in options if v not in accepted]
+        if otherwise is not None and others:
+            add(_named(otherwise), Condition(controller, tuple(_text(v) for v in others), titles(controller, others)),
+                {"not": rule["if"]}, set((otherwise or {}).get("required") or []))
+    for controller, names in (schema.get("dependentRequired") or {}).items():
+        add(names, Condition(controller, None, ()), controller, set(names))
+    for controller, branch in (schema.get("dependentSchemas") or {}).items():
+        add(_named(branch), Condition(controller, None, ()), controller, set((branch or {}).get("required") or []))
+    return found
+
+
+def conditions(schema: Mapping, ui_schema: Mapping | None = None) -> dict[str, tuple[Condition, bool]]:
+    """Dependent field -> (when it is shown, whether that choice requires it).
+
+    A field named by several rules about the same controller is shown for any of their values;
+    one named by rules about different controllers is left unconditional (always shown).
+    """
+    result = {}
+    for name, rules in _rules(schema, ui_schema).items():
+        controllers = {r.condition.controller for r in rules}
+        if len(controllers) != 1:
+            continue
+        if any(r.condition.values is None for r in rules):
+            condition = Condition(rules[0].condition.controller, None, ())
+        else:
+            values, labels = [], []
+            for r in rules:
+                for value, label in zip(r.condition.values, r.condition.labels):
+                    if value not in values:
+                        values.append(value)
+                        labels.append(label)
+            condition = Condition(rules[0].condition.controller, tuple(values), tuple(labels))
+        result[name] = (condition, any(r.requires for r in rules))
+    return result
+
+
+def _applies(rule: _Rule, data: Mapping[str, Any]) -> bool:
+    if isinstance(rule.test, str):  # dependentRequired / dependentSchemas: the controller is answered
+        return data.get(rule.test) not in (None, "", [], False)
+    return Draft202012Validator(rule.test).is_valid(dict(data))
+
+
+def inactive_fields(schema: Mapping, data: Mapping[str, Any], ui_schema: Mapping | None = None) -> set[str]:
+    """Dependent fields none of whose conditions holds for `data`: answers there are not meant."""
+    shown = conditions(schema, ui_schema)
+    return {name for name, rules in _rules(schema, ui_schema).items()
+            if name in shown and not any(_applies(r, data) for r in rules)}
+
+
+@dataclass
+class Section:
+    """Fields rendered together: unconditional ones (`condition` None) or one dependent group."""
+
+    condition: Condition | None
+    fields: list[Field]
+
+
+def sections(fields: list[Field]) -> list[Section]:
+    """Consecutive fields with the same condition, grouped (the template's fieldsets)."""
+    result: list[Section] = []
+    for f in fields:
+        if result and result[-1].condition == f.condition and f.condition is not None:
+            result[-1].fields.append(f)
+        else:
+            result.append(Section(f.condition, [f]))
+    return result
 
 
 def _from_option(options: list[tuple[Any, str]] | None, raw: str) -> Any:
@@ -244,7 +411,8 @@ def parse_submission(
     """Typed JSON values from a submitted form, and messages for values that cannot be typed.
 
     Empty answers are left out; unchecked booleans are False; numbers become int or float;
-    enum answers become their typed const. Everything else is the engine's to validate.
+    enum answers become their typed const; answers to fields of a branch that was not chosen are
+    dropped. Everything else is the engine's to validate.
     """
     ui_schema = ui_schema or {}
     data: dict[str, Any] = {}
@@ -285,6 +453,9 @@ def parse_submission(
             errors[name] = _("Choose one of the options.")
         else:
             data[name] = raw
+    for name in inactive_fields(schema, data, ui_schema):
+        data.pop(name, None)
+        errors.pop(name, None)
     return data, errors
 
 

@@ -30,11 +30,11 @@ def reply_as_reporter(page, link, satisfied: bool):
     page.goto(link)
     task = page.locator("[data-testid=reporter-task][data-element=review_answer]")
     if satisfied:
-        task.get_by_label("Puas", exact=True).check()
-        task.get_by_label("5 - Sangat puas").check()
+        task.get_by_label("Ya, saya puas: laporan selesai").check()
+        task.get_by_label("5 Sangat baik").check()  # the optional star rating
     else:
-        task.get_by_label("Tidak puas (buka kembali laporan)").check()
-        task.get_by_label("2 - Tidak puas").check()
+        task.get_by_label("Tidak puas: buka kembali laporan").check()
+        task.get_by_label("2 Buruk").check()
         task.locator("textarea").first.fill("Air masih menggenang setelah hujan kemarin.")
     task.locator("[data-testid=send-answer]").click()
     page.wait_for_load_state()

@@ -89,8 +89,15 @@ def language(lang: str):
     return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on a first visit whatever the page links; send the icon we have."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/")
 def home():
-    """Officers land on their tasks (designers on the process library); everyone else on the public
-    listing, with the form one click away."""
-    return redirect(url_for(_landing(current_user)) if current_user.is_authenticated else url_for("public.listing"))
+    """Officers land on their tasks (designers on the process library); citizens on the complaint
+    form ("Lapor"), the one thing most of them came for; tracking and the listing of others'
+    complaints are the next menu items."""
+    return redirect(url_for(_landing(current_user)) if current_user.is_authenticated else url_for("public.complaint_form"))

@@ -30,16 +30,55 @@
     return marked;
   }
 
-  // show the first current step at a readable scale (a whole diagram on a phone is too small to read)
-  function focusCurrent(canvas, registry, active) {
+  // Labels are 11 px at scale 1: below 0.6 they shrink under about 7 px and cannot be read, so
+  // the default view fits the diagram to the frame's width but never goes below MIN_SCALE (nor
+  // above 1), and centres the current step; zooming out by hand may go further for an overview.
+  const MIN_SCALE = 0.6;
+  const MAX_SCALE = 1;
+  const LOWEST = 0.2;
+  const HIGHEST = 3;
+  const MARGIN = 20;
+
+  function currentElement(registry, active) {
     const elements = active.map((id) => registry.get(id)).filter(Boolean);
-    // a waiting deadline timer sits on the task's border: the task is the better centre
-    const element = elements.find((e) => e.type !== "bpmn:BoundaryEvent") || elements[0];
-    if (!element) return false;
-    const outer = canvas.viewbox().outer;
-    const scale = 0.9;
+    // someone's task first: a waiting deadline timer sits on the task's border, and a long-running
+    // clock (the 60-day completion timer) waits elsewhere in the diagram while the case moves on
+    const isWork = (e) => /Task$|^bpmn:(CallActivity|SubProcess)$/.test(e.type);
+    return elements.find(isWork) || elements.find((e) => e.type !== "bpmn:BoundaryEvent") || elements[0] || null;
+  }
+
+  function clamp(value, low, high) {
+    return Math.min(Math.max(value, low), high);
+  }
+
+  // fit to the width at a readable scale, centred on the current step (or the start of the process)
+  function readableView(canvas, registry, active) {
+    const box = canvas.viewbox();
+    const outer = box.outer;
+    const inner = box.inner;
+    if (!outer.width || !inner.width) return;
+    const fitWidth = outer.width / (inner.width + 2 * MARGIN);
+    const scale = clamp(fitWidth, MIN_SCALE, MAX_SCALE);
     const width = outer.width / scale;
     const height = outer.height / scale;
+    const element = currentElement(registry, active);
+    const centre = element
+      ? { x: element.x + element.width / 2, y: element.y + element.height / 2 }
+      : { x: inner.x + width / 2 - MARGIN, y: inner.y + inner.height / 2 };
+    // keep the frame over the drawing: no empty band beside it when the whole width fits
+    const left = inner.x - MARGIN;
+    const right = inner.x + inner.width + MARGIN - width;
+    const x = right <= left ? left - (left - right) / 2 : clamp(centre.x - width / 2, left, right);
+    canvas.viewbox({ x: x, y: centre.y - height / 2, width: width, height: height });
+  }
+
+  function showCurrent(canvas, registry, active) {
+    const element = currentElement(registry, active);
+    if (!element) return false;
+    const box = canvas.viewbox();
+    const scale = Math.max(box.scale, MIN_SCALE);
+    const width = box.outer.width / scale;
+    const height = box.outer.height / scale;
     canvas.viewbox({
       x: element.x + element.width / 2 - width / 2,
       y: element.y + element.height / 2 - height / 2,
@@ -47,10 +86,6 @@
       height: height,
     });
     return true;
-  }
-
-  function fitsReadably(container) {
-    return container.clientWidth >= 768;
   }
 
   async function draw(container) {
@@ -73,30 +108,37 @@
     const canvas = viewer.get("canvas");
     const registry = viewer.get("elementRegistry");
     const active = ids(container.dataset.active);
-    const overview = () => canvas.zoom("fit-viewport", "auto");
-    if (fitsReadably(container) || !focusCurrent(canvas, registry, active)) overview();
+    // the scale in use, for people's tools and the tests (read from the drawing, not assumed)
+    const report = () => { container.dataset.scale = canvas.zoom().toFixed(3); };
+    const readable = () => { readableView(canvas, registry, active); report(); };
+    readable();
     const marked = mark(viewer, ids(container.dataset.done), active);
     container.dataset.rendered = "true"; // lets tests and screenshots wait for the drawing
     container.dataset.markedDone = String(marked.done);
     container.dataset.markedActive = String(marked.active);
 
-    const zoomBy = (factor) => canvas.zoom(canvas.zoom() * factor);
+    const zoomBy = (factor) => {
+      const outer = canvas.viewbox().outer;
+      canvas.zoom(clamp(canvas.zoom() * factor, LOWEST, HIGHEST), { x: outer.width / 2, y: outer.height / 2 });
+      report();
+    };
+    const actions = {
+      in: () => zoomBy(1.25),
+      out: () => zoomBy(0.8),
+      current: () => { if (!showCurrent(canvas, registry, active)) readable(); report(); },
+      fit: readable,
+    };
+    // <button>s: Enter and Space work as for any button
     document.querySelectorAll("[data-diagram-zoom]").forEach((button) => {
-      button.addEventListener("click", () => {
-        const how = button.dataset.diagramZoom;
-        if (how === "in") zoomBy(1.25);
-        else if (how === "out") zoomBy(0.8);
-        else if (how === "current") focusCurrent(canvas, registry, active) || overview();
-        else overview();
-      });
+      button.addEventListener("click", () => (actions[button.dataset.diagramZoom] || readable)());
     });
-    // keep the whole diagram in view when the frame changes size (phone rotation, sidebar)
+    // keep the view readable when the frame changes size (phone rotation, sidebar)
     let resizeTimer;
     window.addEventListener("resize", () => {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
         canvas.resized();
-        if (fitsReadably(container) || !focusCurrent(canvas, registry, active)) overview();
+        readable();
       }, 150);
     });
   }
