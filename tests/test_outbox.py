@@ -153,3 +153,33 @@ def test_officer_hears_of_a_task_assigned_to_them(db, notifying_engine, smtp_ser
     assert "dinkes.penghubung@tindak.example.org" in to
     [message] = [m for rcpts, m in inbox.messages if "dinkes.penghubung@tindak.example.org" in rcpts]
     assert "Tindak lanjuti laporan" in message["Subject"] and f"/tasks/{task.id}" in message.get_payload()
+
+
+class RefusingInbox(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 no such mailbox here"
+
+
+def test_the_log_never_holds_a_reporters_address(db, notifying_engine, smtp_server, caplog):
+    inbox, smtp = smtp_server
+    caplog.set_level("DEBUG", logger="tindak")
+    Case(db, notifying_engine, reporter_email="pelapor.rahasia@example.org").do(
+        "verify_complaint", {"decision": "disposisi", "lead_agency": "dinkes-kalbar"}, "verifikator")
+    assert outbox.deliver_due(db, smtp) == 1
+    refusing = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    refusing.start()
+    try:
+        Case(db, notifying_engine, reporter_email="pelapor.rahasia@example.org").do(
+            "verify_complaint", {"decision": "arsipkan", "reason": "x"})
+        assert outbox.deliver_due(db, outbox.SmtpSettings(host="127.0.0.1", port=refusing.port)) == 0
+    finally:
+        refusing.stop()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sent notice" in text and "failed" in text  # both paths logged ...
+    assert "pelapor.rahasia" not in text and "p***@example.org" in text  # ... with the address masked
+
+
+def test_mask_email():
+    assert outbox.mask_email("warga@example.org") == "w***@example.org"
+    assert outbox.mask_email("no address") == "***"
+    assert outbox.redact("550 <a.b@x.id> refused; c@y.id too") == "550 <a***@x.id> refused; c***@y.id too"

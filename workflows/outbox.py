@@ -7,6 +7,7 @@ the same Message-ID, which mail systems use to drop the duplicate.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,20 @@ log = logging.getLogger("tindak.outbox")
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... up to about an hour
 LEASE = timedelta(minutes=5)  # a claimed notice whose worker died is tried again after this
+
+
+_ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:@]+@[^\s<>()\[\]{}'\",;:@]+")
+
+
+def mask_email(address: str | None) -> str:
+    """An address as the log shows it: first letter and domain (w***@example.org), never the rest."""
+    local, at, domain = (address or "").partition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
+def redact(text: str) -> str:
+    """Text with every e-mail address in it masked (SMTP errors often quote the recipient)."""
+    return _ADDRESS.sub(lambda m: mask_email(m.group(0)), text)
 
 
 @dataclass
@@ -76,16 +91,17 @@ def _settle(db: Database, message_id_number: int, error: Exception | None) -> No
         message.attempts += 1
         if error is None:
             message.sent_at = now()
-            log.info("sent notice %s to %s", message.id, message.recipient)
+            log.info("sent notice %s to %s", message.id, mask_email(message.recipient))
             return
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         if message.attempts >= MAX_ATTEMPTS:
             message.failed_at = now()
-            log.error("gave up on notice %s to %s: %s", message.id, message.recipient, error)
+            log.error("gave up on notice %s to %s: %s", message.id, mask_email(message.recipient),
+                      redact(str(error)))
         else:
             message.next_attempt_at = now() + BASE_DELAY * (2 ** (message.attempts - 1))
-            log.warning("notice %s to %s failed (attempt %s): %s", message.id, message.recipient,
-                        message.attempts, error)
+            log.warning("notice %s to %s failed (attempt %s): %s", message.id, mask_email(message.recipient),
+                        message.attempts, redact(str(error)))
 
 
 def deliver_due(db: Database, smtp: SmtpSettings, limit: int = 50) -> int:
