@@ -24,7 +24,8 @@ SIGNATURES = [
     (b"%PDF-", "application/pdf", ".pdf"),
 ]
 # office documents are ZIP files; the part that says what they are → (content type, extension).
-# Macro-enabled variants (.docm, .xlsm, ODF with Basic/ or Scripts/) have other types: refused.
+# Macro-enabled variants (.docm, .xlsm, ODF with Basic/ or Scripts/) are refused, and so is any
+# package declaring a macro or ActiveX type or holding a VBA/compound part, whatever it is called.
 OOXML = {
     b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml":
         ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
@@ -39,6 +40,26 @@ ODF = {
     b"application/vnd.oasis.opendocument.presentation": ".odp",
 }
 _PART_LIMIT = 1024 * 1024  # read at most this much of a part (a ZIP bomb stays unopened)
+# content types (lower case) that mean macros or controls, wherever [Content_Types].xml declares them
+_ACTIVE_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"activex", b"ms-office.vba")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: what a VBA project or ActiveX binary is
+
+
+def _has_active_content(archive: zipfile.ZipFile, names: list[str]) -> bool:
+    """Macros or ActiveX in an office package, whatever the parts are called."""
+    lowered = [n.lower() for n in names]
+    if any(n.endswith(("vbaproject.bin", "vbadata.xml")) or "/activex/" in f"/{n}"
+           or n.startswith(("basic/", "scripts/")) for n in lowered):
+        return True
+    if "[Content_Types].xml" in names:
+        info = archive.getinfo("[Content_Types].xml")
+        if info.file_size > _PART_LIMIT:  # too big to read whole: what it declares is unknown
+            return True
+        types = archive.open(info).read(_PART_LIMIT).lower()
+        if any(active in types for active in _ACTIVE_TYPES):
+            return True
+    # an embedded compound file (a renamed vbaProject.bin, an ActiveX .bin, an old .doc with macros)
+    return any(archive.open(info).read(len(_OLE)) == _OLE for info in archive.infolist() if not info.is_dir())
 
 
 class AttachmentRejected(ValueError):
@@ -69,7 +90,7 @@ def _office(data: bytes) -> tuple[str, str] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            if any(n.lower().endswith("vbaproject.bin") or n.startswith(("Basic/", "Scripts/")) for n in names):
+            if _has_active_content(archive, names):
                 return None
             if names and names[0] == "mimetype":
                 kind = archive.open("mimetype").read(200).strip()
