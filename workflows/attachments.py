@@ -155,5 +155,18 @@ def store(session: Session, folder: Path, complaint_id: int, checked: list[tuple
     return written
 
 
+def served_as(attachment_id: int, content_type: str) -> tuple[str, str]:
+    """(download name, content type) of a stored file: named by its checked type, never by the uploader.
+
+    A file's own name may say .html for a PDF/HTML polyglot; the download says lampiran-12.pdf. A
+    type we do not accept (a row changed by hand) is served as bytes: application/octet-stream, .bin.
+    """
+    known = {kind: extension for _magic, kind, extension in SIGNATURES}
+    known.update({"image/webp": ".webp", **dict(OOXML.values()), **{k.decode(): e for k, e in ODF.items()}})
+    if content_type in known:
+        return f"lampiran-{attachment_id}{known[content_type]}", content_type
+    return f"lampiran-{attachment_id}.bin", "application/octet-stream"
+
+
 def path_of(folder: Path, attachment: Attachment) -> Path:
     return folder / attachment.storage_key
