@@ -1,4 +1,4 @@
-"""The `tindak` command: init, deploy, serve."""
+"""The `tindak` command: init, deploy, serve, worker, check-integrity."""
 from __future__ import annotations
 
 import sys
@@ -169,6 +169,24 @@ def repair_due_dates() -> None:
 
     db = _database(Settings.from_env())
     click.echo(f"{restore_due_dates(db, make_process_engine(db))} task(s) given their due date back")
+
+
+@main.command("check-integrity")
+@click.option("--batch-size", type=int, default=100, show_default=True, help="Workflows read per batch.")
+def check_integrity(batch_size: int) -> None:
+    """Reconcile the task and timer tables with the workflows; exit 1 when anything disagrees."""
+    from workflows.integrity import check
+    from workflows.process import make_process_engine
+
+    db = _database(Settings.from_env())
+    found = 0
+    for finding in check(db, make_process_engine(db), batch_size=max(1, batch_size)):
+        found += 1
+        click.echo(str(finding))
+    if found:
+        click.echo(f"{found} inconsistency(ies) found", err=True)
+        sys.exit(1)
+    click.echo("OK: complaints, cases, task rows and timers agree")
 
 
 if __name__ == "__main__":
