@@ -1,6 +1,7 @@
 """The `tindak` command: init, deploy, serve, worker, check-integrity."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,8 +19,13 @@ def _database(settings: Settings) -> Database:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Tindak: public-service complaints, handled on editable BPMN diagrams."""
+    # whatever a command creates (database, attachments, the server's files) is Tindak's user's only;
+    # set here, not at import, and given back when the command ends (tests call commands in-process)
+    old = os.umask(0o077)
+    ctx.call_on_close(lambda: os.umask(old))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import secrets
 import zipfile
 import zlib
@@ -137,10 +138,12 @@ def safe_name(name: str) -> str:
 
 def write(folder: Path, data: bytes, extension: str) -> tuple[str, Path]:
     """Write one file under a new random name; returns its storage key and path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(16) + extension
     path = folder / key
-    path.write_bytes(data)
+    # readable by Tindak's own user only (0600), whatever the umask; never over an existing file
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
     return key, path
 
 
