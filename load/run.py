@@ -133,7 +133,7 @@ class Client:
 
 
 def file_complaints(base: str, password: str, figures: Figures, rate: float, count: int, deadline: float,
-                    filed: set[int], filed_lock: threading.Lock) -> None:
+                    filed: dict[int, str], filed_lock: threading.Lock) -> None:
     client = Client(base, FILER, password, figures)
     interval, next_at = 1.0 / rate, time.monotonic()
     for number in range(count):
@@ -144,14 +144,14 @@ def file_complaints(base: str, password: str, figures: Figures, rate: float, cou
             "category": "infrastruktur", "channel": "api", "anonymous": number % 2 == 0})
         if answer is not None and answer.status_code == 201:
             with filed_lock:
-                filed.add(answer.json()["complaint_id"])
+                filed[answer.json()["complaint_id"]] = answer.json()["tracking_id"]
         elif answer is not None:
             figures.error("file", f"answered {answer.status_code}")
         next_at += interval
         time.sleep(max(0.0, next_at - time.monotonic()))
 
 
-def work_tasks(client: Client, figures: Figures, deadline: float, filed: set[int], filed_lock: threading.Lock,
+def work_tasks(client: Client, figures: Figures, deadline: float, filed: dict[int, str], filed_lock: threading.Lock,
                done: dict[str, int], stop: threading.Event) -> None:
     while time.monotonic() < deadline and not stop.is_set():
         answer = client.call("list", "GET", "/api/v1/tasks", params={"tab": "team", "per_page": 50, "sort": "age"})
@@ -181,10 +181,43 @@ def work_tasks(client: Client, figures: Figures, deadline: float, filed: set[int
             figures.error("complete", f"answered {completed.status_code}")
 
 
-def check_integrity(database_url: str | None) -> int:
+FOUND_FILED = """
+import sys
+from sqlalchemy import func, select
+from engine.db import Database
+from webapp.config import Settings
+from workflows.models import Complaint
+pairs = {tuple(a.split(":", 1)) for a in sys.argv[1:]}
+db = Database(Settings.from_env().database_url)
+with db.session() as s:
+    query = select(Complaint.id, Complaint.tracking_id).where(Complaint.tracking_id.in_([t for _, t in pairs]))
+    rows = s.execute(query)
+    print(sum((str(i), t) in pairs for i, t in rows))
+"""
+
+
+def filed_here(filed: dict[int, str], env: dict[str, str]) -> bool:
+    """Whether the database check-integrity reads holds the complaints this run filed.
+
+    Without this, a server on the port that uses another database (someone else's) would be loaded
+    while a different, untouched database is reconciled and declared fine.
+    """
+    sample = [f"{i}:{filed[i]}" for i in sorted(filed)[:50]]
+    if not sample:
+        return True
+    result = subprocess.run([sys.executable, "-c", FOUND_FILED, *sample], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    return result.returncode == 0 and result.stdout.strip() == str(len(sample))
+
+
+def check_integrity(database_url: str | None, filed: dict[int, str]) -> int:
     env = dict(os.environ)
     if database_url:
         env["TINDAK_DATABASE_URL"] = database_url
+    if not filed_here(filed, env):
+        print("check_integrity: REFUSED: the complaints this run filed are not in that database "
+              "(is the server on this port using another one? pass --database-url)")
+        return 2
     result = subprocess.run([sys.executable, "-m", "webapp.cli", "check-integrity"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     print(result.stdout.rstrip())
@@ -200,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     rate = min(max(args.rate, 0.1), MAX_RATE)
     officers = min(max(args.officers, 1), MAX_OFFICERS)
     figures = Figures()
-    filed: set[int] = set()
+    filed: dict[int, str] = {}  # complaint id -> tracking id
     done: dict[str, int] = {}
     lock, stop = threading.Lock(), threading.Event()
     clients = [Client(base, name, args.password, figures) for name in OFFICERS[:officers]]
@@ -234,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error  {sample}")
     status = 1 if errors else 0
     if not args.no_check_integrity:
-        integrity = check_integrity(args.database_url)
+        integrity = check_integrity(args.database_url, filed)
         print(f"check_integrity_exit {integrity}")
         status = status or integrity
     return status

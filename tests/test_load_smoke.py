@@ -4,10 +4,12 @@ Counts, not rates: a busy 2-core machine may be slow, never wrong.
 """
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from engine.db import Database
@@ -16,6 +18,7 @@ from load import run as load_run
 from webapp.app import create_app
 from webapp.config import Settings
 from workflows import setup
+from workflows.models import Complaint
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:5000", "http://192.168.1.5", "ftp://127.0.0.1/",
@@ -61,3 +64,17 @@ def test_a_short_run_files_works_and_reconciles(live_server, capsys):
     assert status == 0, out
     assert int(figures["complaints_filed"]) > 0 and int(figures["tasks_completed"]) > 0, out
     assert "errors 0 " in out and figures["check_integrity_exit"] == "0", out
+
+
+def test_the_reconciliation_refuses_a_database_the_run_did_not_write_to(live_server, tmp_path):
+    """A server on the port that uses another database must not get a clean bill for the wrong one."""
+    _base, database_url = live_server
+    db = Database(database_url)
+    with db.session() as s:
+        complaint_id, tracking_id = s.execute(select(Complaint.id, Complaint.tracking_id).limit(1)).one()
+    db.dispose()
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    setup.initialise(Database(other))
+    assert load_run.filed_here({complaint_id: tracking_id}, {**os.environ, "TINDAK_DATABASE_URL": database_url})
+    assert not load_run.filed_here({complaint_id: tracking_id}, {**os.environ, "TINDAK_DATABASE_URL": other})
+    assert load_run.check_integrity(other, {complaint_id: tracking_id}) == 2

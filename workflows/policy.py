@@ -3,8 +3,9 @@
 Rules (domain.md, Roles):
 - super admin: sees every case; may assign any task; acts on any task.
 - verifier: sees new complaints, cases of its government awaiting verification, cases with a
-  verifier task open in its queue, and cases it has acted on; acts on verifier tasks of its regional government (workflows/governments.py),
-  and on those routed to no government (new complaints); one under no government acts on all.
+  verifier task open in its queue, and cases it has acted on; acts on verifier tasks of its
+  regional government (workflows/governments.py), and on those routed to no government (new
+  complaints); one under no government acts on all.
 - agency admin / liaison: sees cases that are or were routed to its own agency; acts on
   its role's tasks for its agency. An agency admin may assign its agency's tasks.
 - agency head (pimpinan): the same for its agency and every agency below it; may assign.
