@@ -183,3 +183,25 @@ def test_mask_email():
     assert outbox.mask_email("warga@example.org") == "w***@example.org"
     assert outbox.mask_email("no address") == "***"
     assert outbox.redact("550 <a.b@x.id> refused; c@y.id too") == "550 <a***@x.id> refused; c***@y.id too"
+
+
+def test_the_workers_log_handler_masks_addresses_in_any_record_and_traceback():
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    handler.addFilter(outbox.MaskAddresses())
+    logger = logging.getLogger("tindak.test-mask")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("cannot encode pelapor.rahasia@example.org")
+        except ValueError:
+            logger.exception("round failed for %s", "siti@example.org")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "round failed for s***@example.org" in text and "p***@example.org" in text
+    assert "pelapor.rahasia" not in text and "siti@" not in text

@@ -155,7 +155,11 @@ def worker(once: bool) -> None:
     from workflows.notifications import Notifier
     from workflows.process import make_process_engine
 
+    from workflows.outbox import MaskAddresses
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskAddresses())  # no reporter's address in the log, not even in a traceback
     logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state change
     settings = Settings.from_env()
     db = _database(settings)

@@ -40,6 +40,23 @@ def redact(text: str) -> str:
     return _ADDRESS.sub(lambda m: mask_email(m.group(0)), text)
 
 
+class MaskAddresses(logging.Filter):
+    """A handler filter masking every address in a record, its traceback included.
+
+    The outbox's own lines mask already; this catches the rest (an unexpected exception whose
+    message quotes a recipient). `tindak worker` puts it on its log handlers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.exc_info = None  # the formatter prints the masked exc_text instead
+        return True
+
+
 @dataclass
 class SmtpSettings:
     host: str
