@@ -142,7 +142,8 @@ def sees_reporter_identity(session: Session, user: User, complaint: Complaint) -
     if user.role == roles.SUPER_ADMIN:
         return True
     if complaint.anonymous:
-        return user.role == roles.VERIFIER and _verifier_owns(session, user, complaint)
+        return (user.role == roles.VERIFIER and can_view_case(session, user, complaint.id)
+                and _verifier_owns(session, user, complaint))
     return can_view_case(session, user, complaint.id)
 
 
