@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, select, update
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select, update
 
 from engine import serialization
 from engine.db import Database

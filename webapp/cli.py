@@ -153,9 +153,8 @@ def worker(once: bool) -> None:
 
     from workflows import worker as background
     from workflows.notifications import Notifier
-    from workflows.process import make_process_engine
-
     from workflows.outbox import MaskAddresses
+    from workflows.process import make_process_engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:
