@@ -295,7 +295,7 @@ def test_pupr_coordinates_with_dinkes_kubu_raya_and_pontianak(db, engine, host, 
         "inspektorat.penghubung": False}
     with db.session() as s:
         complaint = s.get(Complaint, case.complaint_id)
-        assert not policy.sees_reporter_identity(case.user("dinkes.penghubung"), complaint)
+        assert not policy.sees_reporter_identity(s, case.user("dinkes.penghubung"), complaint)
         with pytest.raises(CaseNotFound):
             visible_complaint(s, case.user("inspektorat.penghubung"), case.complaint_id)
 

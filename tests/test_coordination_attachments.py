@@ -196,3 +196,45 @@ def test_whoever_reads_the_thread_may_download_and_nobody_else(db, engine, case,
     other = HostCase(db, engine)
     with db.session() as s, pytest.raises(AttachmentNotFound):  # the right file, asked for through another case
         readable_attachment(s, case.user("admin"), other.complaint_id, attachment_id)
+
+
+def ooxml_with(overrides: dict[str, str], parts: dict[str, bytes], defaults: dict[str, str] | None = None) -> bytes:
+    """A Word package that declares its main part as .docx, plus other parts with other types."""
+    types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             + "".join(f'<Default Extension="{e}" ContentType="{t}"/>' for e, t in (defaults or {}).items())
+             + f'<Override PartName="/main.xml" ContentType="{DOCX_TYPE}.main+xml"/>'
+             + "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides.items()) + "</Types>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("main.xml", "<document/>")
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 56
+
+
+@pytest.mark.parametrize("data", [
+    # the macro-enabled main type declared beside the plain one
+    ooxml_with({"/doc2.xml": "application/vnd.ms-word.document.macroEnabled.main+xml"}, {"doc2.xml": b"<d/>"}),
+    ooxml_with({"/doc2.xml": "application/vnd.ms-word.document.macroenabled.main+xml"}, {"doc2.xml": b"<d/>"}),
+    # a VBA project under another name, by override or by default extension
+    ooxml_with({"/word/gambar.dat": "application/vnd.ms-office.vbaProject"}, {"word/gambar.dat": OLE}),
+    ooxml_with({}, {"word/sesuatu.bin": OLE}, {"bin": "application/vnd.ms-office.vbaProject"}),
+    ooxml_with({"/word/vbaData.xml": "application/vnd.ms-word.vbaData+xml"}, {"word/vbaData.xml": b"<v/>"}),
+    # ActiveX controls
+    ooxml_with({"/word/activeX/activeX1.xml": "application/vnd.ms-office.activeX+xml"},
+               {"word/activeX/activeX1.xml": b"<ax/>"}),
+    # a VBA part anywhere, whatever its case or name, or an OLE container dressed as a picture
+    ooxml_with({}, {"customUI/VBAPROJECT.BIN": OLE}),
+    ooxml_with({}, {"word/media/image1.png": OLE}),
+])
+def test_crafted_macro_enabled_word_files_are_refused(data):
+    assert sniff_document(data) is None
+
+
+def test_a_plain_word_file_with_pictures_is_still_accepted():
+    assert sniff_document(ooxml_with({}, {"word/media/image1.png": PNG}, {"png": "image/png"})) == (DOCX_TYPE, ".docx")

@@ -201,3 +201,55 @@ def test_a_notice_given_up_keeps_no_secret(db, notifying_engine):
     finally:
         set_clock(None)
     assert message.failed_at is not None and rows_holding(db, secret) == []
+
+
+class RefusingInbox(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 no such mailbox here"
+
+
+def test_the_log_never_holds_a_reporters_address(db, notifying_engine, smtp_server, caplog):
+    inbox, smtp = smtp_server
+    caplog.set_level("DEBUG", logger="tindak")
+    Case(db, notifying_engine, reporter_email="pelapor.rahasia@example.org").do(
+        "verify_complaint", {"decision": "disposisi", "lead_agency": "dinkes-kalbar"}, "verifikator")
+    assert outbox.deliver_due(db, smtp) == 1
+    refusing = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    refusing.start()
+    try:
+        Case(db, notifying_engine, reporter_email="pelapor.rahasia@example.org").do(
+            "verify_complaint", {"decision": "arsipkan", "reason": "x"})
+        assert outbox.deliver_due(db, outbox.SmtpSettings(host="127.0.0.1", port=refusing.port)) == 0
+    finally:
+        refusing.stop()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sent notice" in text and "failed" in text  # both paths logged ...
+    assert "pelapor.rahasia" not in text and "p***@example.org" in text  # ... with the address masked
+
+
+def test_mask_email():
+    assert outbox.mask_email("warga@example.org") == "w***@example.org"
+    assert outbox.mask_email("no address") == "***"
+    assert outbox.redact("550 <a.b@x.id> refused; c@y.id too") == "550 <a***@x.id> refused; c***@y.id too"
+
+
+def test_the_workers_log_handler_masks_addresses_in_any_record_and_traceback():
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    handler.addFilter(outbox.MaskAddresses())
+    logger = logging.getLogger("tindak.test-mask")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("cannot encode pelapor.rahasia@example.org")
+        except ValueError:
+            logger.exception("round failed for %s", "siti@example.org")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "round failed for s***@example.org" in text and "p***@example.org" in text
+    assert "pelapor.rahasia" not in text and "siti@" not in text

@@ -103,10 +103,14 @@ def test_task_action_matrix(db, cases, username, case_name, may_act, may_assign)
 
 def test_reporter_identity_on_anonymous_complaints(db, cases):
     anonymous, named = cases["dinkes"].complaint, cases["pupr"].complaint
-    for username, sees in (("verifikator", True), ("admin", True), ("dinkes.penghubung", False),
-                           ("dinkes.kepala", False), ("gubernur", False), ("ombudsman", False)):
-        assert policy.sees_reporter_identity(user(db, username), anonymous) is sees
-        assert policy.sees_reporter_identity(user(db, username), named) is True
+    # a named reporter: whoever sees the case (here every one of them but the Ombudsman and Dinkes)
+    for username, sees, sees_named in (
+            ("verifikator", True, False), ("admin", True, True), ("dinkes.penghubung", False, False),
+            ("dinkes.kepala", False, False), ("gubernur", False, True), ("ombudsman", False, False),
+            ("pupr.penghubung", False, True)):
+        with db.session() as s:
+            assert policy.sees_reporter_identity(s, user(db, username), anonymous) is sees
+            assert policy.sees_reporter_identity(s, user(db, username), named) is sees_named
 
 
 def test_deactivated_user_sees_nothing(db, cases):

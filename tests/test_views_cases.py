@@ -275,11 +275,27 @@ def test_attachment_download_for_those_who_see_the_case(client, auth, stored_att
     assert response.status_code == 200
     assert response.data == b"%PDF-1.4 surat rujukan"
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert "surat" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == f"attachment; filename=lampiran-{attachment_id}.pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     auth.logout()
     auth.login("pupr.penghubung")
     assert client.get(url).status_code == 404
+
+
+def test_a_download_is_named_by_its_checked_type_not_by_the_uploader(client, auth, db, stored_attachment):
+    """A PDF/HTML polyglot uploaded as laporan.html downloads as a PDF, never as a page to open."""
+    case, attachment_id, _ = stored_attachment
+    with db.transaction() as s:
+        s.get(Attachment, attachment_id).filename = "laporan.html"
+    auth.login("dinkes.penghubung")
+    response = client.get(f"/cases/{case.complaint_id}/attachments/{attachment_id}")
+    assert response.headers["Content-Disposition"] == f"attachment; filename=lampiran-{attachment_id}.pdf"
+    assert response.mimetype == "application/pdf" and response.headers["X-Content-Type-Options"] == "nosniff"
+    with db.transaction() as s:  # a row whose type is not one we accept is served as bytes, nothing else
+        s.get(Attachment, attachment_id).content_type = "text/html"
+    response = client.get(f"/cases/{case.complaint_id}/attachments/{attachment_id}")
+    assert response.mimetype == "application/octet-stream"
+    assert response.headers["Content-Disposition"] == f"attachment; filename=lampiran-{attachment_id}.bin"
 
 
 def test_attachment_missing_or_of_another_case_is_404(client, auth, db, process_engine, stored_attachment):

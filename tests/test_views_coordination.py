@@ -339,7 +339,8 @@ def test_files_in_the_thread_are_shown_and_downloaded_by_the_agencies_involved(c
     assert "private" in response.headers["Cache-Control"]
     response = client.get(document)
     assert (response.status_code, response.mimetype, response.data) == (200, DOCX_TYPE, DOCX)
-    assert "aset.docx" in response.headers["Content-Disposition"]
+    assert re.fullmatch(r"attachment; filename=lampiran-\d+\.docx", response.headers["Content-Disposition"])
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     auth.logout()
     auth.login("dinkes.penghubung")  # asked as well: reads the thread, so downloads its files
     assert client.get(photo).status_code == 200

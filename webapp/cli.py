@@ -1,6 +1,7 @@
-"""The `tindak` command: init, deploy, serve."""
+"""The `tindak` command: init, deploy, serve, worker, check-integrity."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,8 +19,13 @@ def _database(settings: Settings) -> Database:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Tindak: public-service complaints, handled on editable BPMN diagrams."""
+    # whatever a command creates (database, attachments, the server's files) is Tindak's user's only;
+    # set here, not at import, and given back when the command ends (tests call commands in-process)
+    old = os.umask(0o077)
+    ctx.call_on_close(lambda: os.umask(old))
 
 
 @main.command()
@@ -147,9 +153,12 @@ def worker(once: bool) -> None:
 
     from workflows import worker as background
     from workflows.notifications import Notifier
+    from workflows.outbox import MaskAddresses
     from workflows.process import make_process_engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskAddresses())  # no reporter's address in the log, not even in a traceback
     logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state change
     settings = Settings.from_env()
     db = _database(settings)
@@ -169,6 +178,24 @@ def repair_due_dates() -> None:
 
     db = _database(Settings.from_env())
     click.echo(f"{restore_due_dates(db, make_process_engine(db))} task(s) given their due date back")
+
+
+@main.command("check-integrity")
+@click.option("--batch-size", type=int, default=100, show_default=True, help="Workflows read per batch.")
+def check_integrity(batch_size: int) -> None:
+    """Reconcile the task and timer tables with the workflows; exit 1 when anything disagrees."""
+    from workflows.integrity import check
+    from workflows.process import make_process_engine
+
+    db = _database(Settings.from_env())
+    found = 0
+    for finding in check(db, make_process_engine(db), batch_size=max(1, batch_size)):
+        found += 1
+        click.echo(str(finding))
+    if found:
+        click.echo(f"{found} inconsistency(ies) found", err=True)
+        sys.exit(1)
+    click.echo("OK: complaints, cases, task rows and timers agree")
 
 
 if __name__ == "__main__":

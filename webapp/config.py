@@ -79,6 +79,17 @@ class Settings:
                             starttls=self.smtp_starttls)
 
     def ensure_instance_folder(self) -> None:
-        """Create the folder of a SQLite database file if it is missing."""
+        """Create the folder of a SQLite database file (0700) and the empty file (0600) if missing.
+
+        SQLite creates its -wal and -shm files with the main file's mode, so they stay private too.
+        An existing folder or file keeps the mode the operator gave it.
+        """
         if self.database_url.startswith("sqlite:///"):
-            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(self.database_url.removeprefix("sqlite:///"))
+            if str(path) in ("", ":memory:"):
+                return
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass

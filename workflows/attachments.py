@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import secrets
 import zipfile
 import zlib
@@ -24,7 +25,8 @@ SIGNATURES = [
     (b"%PDF-", "application/pdf", ".pdf"),
 ]
 # office documents are ZIP files; the part that says what they are → (content type, extension).
-# Macro-enabled variants (.docm, .xlsm, ODF with Basic/ or Scripts/) have other types: refused.
+# Macro-enabled variants (.docm, .xlsm, ODF with Basic/ or Scripts/) are refused, and so is any
+# package declaring a macro or ActiveX type or holding a VBA/compound part, whatever it is called.
 OOXML = {
     b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml":
         ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
@@ -39,6 +41,26 @@ ODF = {
     b"application/vnd.oasis.opendocument.presentation": ".odp",
 }
 _PART_LIMIT = 1024 * 1024  # read at most this much of a part (a ZIP bomb stays unopened)
+# content types (lower case) that mean macros or controls, wherever [Content_Types].xml declares them
+_ACTIVE_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"activex", b"ms-office.vba")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: what a VBA project or ActiveX binary is
+
+
+def _has_active_content(archive: zipfile.ZipFile, names: list[str]) -> bool:
+    """Macros or ActiveX in an office package, whatever the parts are called."""
+    lowered = [n.lower() for n in names]
+    if any(n.endswith(("vbaproject.bin", "vbadata.xml")) or "/activex/" in f"/{n}"
+           or n.startswith(("basic/", "scripts/")) for n in lowered):
+        return True
+    if "[Content_Types].xml" in names:
+        info = archive.getinfo("[Content_Types].xml")
+        if info.file_size > _PART_LIMIT:  # too big to read whole: what it declares is unknown
+            return True
+        types = archive.open(info).read(_PART_LIMIT).lower()
+        if any(active in types for active in _ACTIVE_TYPES):
+            return True
+    # an embedded compound file (a renamed vbaProject.bin, an ActiveX .bin, an old .doc with macros)
+    return any(archive.open(info).read(len(_OLE)) == _OLE for info in archive.infolist() if not info.is_dir())
 
 
 class AttachmentRejected(ValueError):
@@ -69,7 +91,7 @@ def _office(data: bytes) -> tuple[str, str] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            if any(n.lower().endswith("vbaproject.bin") or n.startswith(("Basic/", "Scripts/")) for n in names):
+            if _has_active_content(archive, names):
                 return None
             if names and names[0] == "mimetype":
                 kind = archive.open("mimetype").read(200).strip()
@@ -116,10 +138,12 @@ def safe_name(name: str) -> str:
 
 def write(folder: Path, data: bytes, extension: str) -> tuple[str, Path]:
     """Write one file under a new random name; returns its storage key and path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(16) + extension
     path = folder / key
-    path.write_bytes(data)
+    # readable by Tindak's own user only (0600), whatever the umask; never over an existing file
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
     return key, path
 
 
@@ -132,6 +156,19 @@ def store(session: Session, folder: Path, complaint_id: int, checked: list[tuple
         session.add(Attachment(complaint_id=complaint_id, filename=safe_name(upload.filename),
                                content_type=content_type, size=len(upload.data), storage_key=key))
     return written
+
+
+def served_as(attachment_id: int, content_type: str) -> tuple[str, str]:
+    """(download name, content type) of a stored file: named by its checked type, never by the uploader.
+
+    A file's own name may say .html for a PDF/HTML polyglot; the download says lampiran-12.pdf. A
+    type we do not accept (a row changed by hand) is served as bytes: application/octet-stream, .bin.
+    """
+    known = {kind: extension for _magic, kind, extension in SIGNATURES}
+    known.update({"image/webp": ".webp", **dict(OOXML.values()), **{k.decode(): e for k, e in ODF.items()}})
+    if content_type in known:
+        return f"lampiran-{attachment_id}{known[content_type]}", content_type
+    return f"lampiran-{attachment_id}.bin", "application/octet-stream"
 
 
 def path_of(folder: Path, attachment: Attachment) -> Path:

@@ -93,7 +93,7 @@ def case_view(session: Session, engine: ProcessEngine, user: User, complaint_id:
     pv = instance.process_version
     return CaseView(
         complaint=complaint,
-        show_identity=policy.sees_reporter_identity(user, complaint),
+        show_identity=policy.sees_reporter_identity(session, user, complaint),
         lead_agency=session.scalars(select(Agency).where(Agency.code == complaint.lead_agency_code)).first(),
         open_tasks=[t for t in tasks if t.state == "ready"],
         done_tasks=[t for t in tasks if t.state != "ready"],

@@ -12,6 +12,7 @@ secret, whoever reads the table later.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,37 @@ MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... up to about an hour
 LEASE = timedelta(minutes=5)  # a claimed notice whose worker died is tried again after this
 SECRET_LINK = "[tindak:secret-link]"  # where the secret link goes in a body (migration 0009 uses it too)
+
+
+_ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:@]+@[^\s<>()\[\]{}'\",;:@]+")
+
+
+def mask_email(address: str | None) -> str:
+    """An address as the log shows it: first letter and domain (w***@example.org), never the rest."""
+    local, at, domain = (address or "").partition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
+def redact(text: str) -> str:
+    """Text with every e-mail address in it masked (SMTP errors often quote the recipient)."""
+    return _ADDRESS.sub(lambda m: mask_email(m.group(0)), text)
+
+
+class MaskAddresses(logging.Filter):
+    """A handler filter masking every address in a record, its traceback included.
+
+    The outbox's own lines mask already; this catches the rest (an unexpected exception whose
+    message quotes a recipient). `tindak worker` puts it on its log handlers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.exc_info = None  # the formatter prints the masked exc_text instead
+        return True
 
 
 @dataclass
@@ -96,17 +128,18 @@ def _settle(db: Database, message_id_number: int, error: Exception | None) -> No
         if error is None:
             message.sent_at = now()
             message.secret_link = None  # delivered: the table need not keep the secret
-            log.info("sent notice %s to %s", message.id, message.recipient)
+            log.info("sent notice %s to %s", message.id, mask_email(message.recipient))
             return
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         if message.attempts >= MAX_ATTEMPTS:
             message.failed_at = now()
             message.secret_link = None  # never sent now: nothing to keep it for
-            log.error("gave up on notice %s to %s: %s", message.id, message.recipient, error)
+            log.error("gave up on notice %s to %s: %s", message.id, mask_email(message.recipient),
+                      redact(str(error)))
         else:
             message.next_attempt_at = now() + BASE_DELAY * (2 ** (message.attempts - 1))
-            log.warning("notice %s to %s failed (attempt %s): %s", message.id, message.recipient,
-                        message.attempts, error)
+            log.warning("notice %s to %s failed (attempt %s): %s", message.id, mask_email(message.recipient),
+                        message.attempts, redact(str(error)))
 
 
 def deliver_due(db: Database, smtp: SmtpSettings, limit: int = 50) -> int:

@@ -2,9 +2,10 @@
 
 Rules (domain.md, Roles):
 - super admin: sees every case; may assign any task; acts on any task.
-- verifier: sees cases awaiting verification (or with a verifier task open) and cases it
-  has acted on; acts on verifier tasks of its regional government (workflows/governments.py),
-  and on those routed to no government (new complaints); one under no government acts on all.
+- verifier: sees new complaints, cases of its government awaiting verification, cases with a
+  verifier task open in its queue, and cases it has acted on; acts on verifier tasks of its
+  regional government (workflows/governments.py), and on those routed to no government (new
+  complaints); one under no government acts on all.
 - agency admin / liaison: sees cases that are or were routed to its own agency; acts on
   its role's tasks for its agency. An agency admin may assign its agency's tasks.
 - agency head (pimpinan): the same for its agency and every agency below it; may assign.
@@ -16,7 +17,9 @@ Rules (domain.md, Roles):
   role is at most its own (liaison, agency admin; roles.PRIVILEGE), on every action.
 Stuck cases (a step failed): super admins list and repair them (retry, move to another version,
 move the token); agency admins list those of the cases they may see, and repair nothing.
-A reporter's identity on an *anonim* complaint is shown to verifiers and super admins only.
+A reporter's identity is shown only to those who may see the case; on an *anonim* complaint only
+to super admins and to verifiers of the case's government (its lead agency's) or whose queue holds
+it (a new complaint is in every verifier's queue).
 """
 from __future__ import annotations
 
@@ -40,9 +43,15 @@ def agency_codes_in_scope(session: Session, user: User) -> list[str]:
     return [user.agency.code]
 
 
+AGENCY_ROLES = (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD)
+
+
 def _routed_to(codes: list[str]) -> ColumnElement[bool]:
+    # a verifier task names its government's office as agency: that office's staff are not routed to
+    # the case by it (a transfer waiting for that government's verifier is not theirs yet)
     ever_routed = exists().where(
-        HumanTask.process_instance_id == Complaint.process_instance_id, HumanTask.agency_code.in_(codes))
+        HumanTask.process_instance_id == Complaint.process_instance_id, HumanTask.agency_code.in_(codes),
+        HumanTask.role.in_(AGENCY_ROLES))
     return or_(Complaint.lead_agency_code.in_(codes), ever_routed)
 
 
@@ -55,10 +64,14 @@ def visible_cases(session: Session, user: User) -> ColumnElement[bool]:
     if user.role == roles.VERIFIER:
         open_verifier_task = exists().where(
             HumanTask.process_instance_id == Complaint.process_instance_id,
-            HumanTask.role == roles.VERIFIER, HumanTask.state == "ready")
+            HumanTask.role == roles.VERIFIER, HumanTask.state == "ready", _in_verifier_scope(session, user))
         acted = exists().where(
             AuditEvent.process_instance_id == Complaint.process_instance_id, AuditEvent.actor == user.username)
-        return or_(Complaint.status.in_(AWAITING_VERIFICATION), open_verifier_task, acted)
+        # awaiting verification: a new complaint (no lead agency yet) or one of its own government
+        scope = verifier_scope(session, user)
+        own = true() if scope is None else or_(Complaint.lead_agency_code.is_(None),
+                                                Complaint.lead_agency_code.in_(scope))
+        return or_(and_(Complaint.status.in_(AWAITING_VERIFICATION), own), open_verifier_task, acted)
     if user.role in (roles.AGENCY_ADMIN, roles.LIAISON, roles.AGENCY_HEAD):
         codes = agency_codes_in_scope(session, user)
         return _routed_to(codes) if codes else false()
@@ -111,11 +124,32 @@ def assignable_users(session: Session, task: HumanTask) -> list[User]:
     return list(session.scalars(query))
 
 
-def sees_reporter_identity(user: User, complaint: Complaint) -> bool:
-    """Whether the reporter's name and contact may be shown to this user."""
-    if not complaint.anonymous:
+def _in_verifier_scope(session: Session, user: User) -> ColumnElement[bool]:
+    """A condition on HumanTask: a verifier task in this verifier's queue (its government's, or the pool)."""
+    scope = verifier_scope(session, user)
+    return true() if scope is None else or_(HumanTask.agency_code.is_(None), HumanTask.agency_code.in_(scope))
+
+
+def _verifier_owns(session: Session, user: User, complaint: Complaint) -> bool:
+    """The case is of this verifier's government (by its lead agency), or waits in its queue."""
+    scope = verifier_scope(session, user)
+    if scope is None or (complaint.lead_agency_code is not None and complaint.lead_agency_code in scope):
         return True
-    return user.role in (roles.VERIFIER, roles.SUPER_ADMIN)
+    return session.scalar(select(exists().where(
+        HumanTask.process_instance_id == complaint.process_instance_id, HumanTask.role == roles.VERIFIER,
+        HumanTask.state == "ready", _in_verifier_scope(session, user)))) or False
+
+
+def sees_reporter_identity(session: Session, user: User, complaint: Complaint) -> bool:
+    """Whether the reporter's name and contact may be shown to this user."""
+    if not user.active:
+        return False
+    if user.role == roles.SUPER_ADMIN:
+        return True
+    if complaint.anonymous:
+        return (user.role == roles.VERIFIER and can_view_case(session, user, complaint.id)
+                and _verifier_owns(session, user, complaint))
+    return can_view_case(session, user, complaint.id)
 
 
 def can_write_notes(session: Session, user: User, complaint_id: int) -> bool:

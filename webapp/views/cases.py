@@ -19,6 +19,7 @@ from webapp import labels, services
 from webapp.views.case_timeline import timeline_entries
 from webapp.views.coordination import coordination_section
 from workflows import commands, policy
+from workflows.attachments import served_as
 from workflows.cases import CaseSearch, case_view, search_cases, visible_complaint
 from workflows.models import Agency, Attachment, Category, User
 from workflows.sla_history import sla_history
@@ -134,7 +135,10 @@ def attachment(complaint_id: int, attachment_id: int):
     path = (folder / row.storage_key).resolve()
     if folder not in path.parents or not path.is_file():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=row.filename, mimetype=row.content_type)
+    name, content_type = served_as(row.id, row.content_type)
+    response = send_file(path, as_attachment=True, download_name=name, mimetype=content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- search ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from webapp import services
 from webapp.views.coordination import case_anchor, section_url
 from workflows import commands
-from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload
+from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload, served_as
 from workflows.cases import visible_complaint
 from workflows.coordination import involved_agencies
 from workflows.coordination_attachments import path_of
@@ -127,6 +127,8 @@ def attachment(complaint_id: int, attachment_id: int):
     path = path_of(services.settings().attachment_dir, row)
     if path is None:
         abort(404)
-    response = send_file(path, as_attachment=True, download_name=row.filename, mimetype=row.content_type)
+    name, content_type = served_as(row.id, row.content_type)
+    response = send_file(path, as_attachment=True, download_name=name, mimetype=content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True  # internal: no shared cache may keep it
     return response

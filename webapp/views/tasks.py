@@ -249,7 +249,7 @@ def _task_context(user: User, task_id: str) -> dict:
             "category": s.scalars(select(Category).where(Category.code == complaint.category_code)).first(),
             "attachments": list(s.scalars(
                 select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id))),
-            "show_identity": policy.sees_reporter_identity(user, complaint),
+            "show_identity": policy.sees_reporter_identity(s, user, complaint),
             "incident_date": format_date(complaint.incident_date, "d MMM yyyy") if complaint.incident_date else None,
             "instructions": _instructions(spiff_task, task),
             "prefill": _prefill(spiff_task, ui_schema) if ready else {},
