@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -74,8 +75,10 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
                                       session, instance_id, element_id, name)),
         can_write_notes=policy.can_write_notes(session, current_user, complaint_id),
         note_error=note_error, note_body=note_body,
-        sla_history=sla_history(session, services.process_engine().sla_book.current_calendar(),
-                                case.complaint.process_instance_id),
+        sla_history=[replace(stage, name=content_language.element_label(
+                         session, case.complaint.process_instance_id, stage.element_id, stage.name))
+                     for stage in sla_history(session, services.process_engine().sla_book.current_calendar(),
+                                              case.complaint.process_instance_id)],
         coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
     )
     return page, status
