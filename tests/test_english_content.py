@@ -329,3 +329,17 @@ def test_versions_deployed_without_translations_show_the_indonesian_texts(client
     auth.login("verifikator")
     html = page(client.get(f"/tasks/{ready_task(case, 'verify_complaint').id}"))
     assert "Verifikasi laporan" in html and "Disposisikan ke instansi" in html
+
+
+def test_an_older_installation_gets_english_names_for_the_starting_categories_it_has_not_renamed(db):
+    from workflows import reference_data
+
+    with db.transaction() as s:
+        for category in s.scalars(select(Category)):
+            category.name_en = ""
+        s.scalars(select(Category).where(Category.code == "lingkungan")).one().name = "Lingkungan"
+    with db.transaction() as s:
+        reference_data.seed_categories(s)
+    with db.session() as s:
+        names = dict(s.execute(select(Category.code, Category.name_en)).all())
+    assert names["kesehatan"] == "Health" and names["lingkungan"] == ""  # a renamed one is the admin's

@@ -56,13 +56,13 @@ DEMO_USERS = [
 
 
 def seed_categories(session: Session) -> None:
-    """The starting categories; one that exists keeps its names, and gets an English name if it
-    has none (installations from before English names existed)."""
+    """The starting categories. One that exists keeps its names; if it still has its starting
+    Indonesian name and no English one (installations from before English names), it gets ours."""
     known = {c.code: c for c in session.scalars(select(Category))}
     for code, name, description, name_en in CATEGORIES:
         if code not in known:
             session.add(Category(code=code, name=name, name_en=name_en, description=description))
-        elif not known[code].name_en:
+        elif not known[code].name_en and known[code].name == name:
             known[code].name_en = name_en
 
 
