@@ -195,9 +195,9 @@ def parse(paths: list[Path]) -> Parsed:
         forms: dict[str, object] = {}
         ui_of: dict[str, str] = {}
         translations: dict[str, dict] = {}
-        for s in [spec, *subprocess_specs.values()]:
-            if s.file in by_name and Path(s.file).suffix == ".bpmn":
-                problems += _load_catalogs(Path(s.file), translations)
+        for each in [spec, *subprocess_specs.values()]:
+            if each.file in by_name and Path(each.file).suffix == ".bpmn":
+                problems += _load_catalogs(Path(each.file), translations)
         uses = _forms_of(spec, subprocess_specs)
         for element_id, name, bpmn_file, key in uses:
             if key == UI_FORM_PROPERTY:
