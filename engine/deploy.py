@@ -238,7 +238,7 @@ def _load_overlays(bpmn_file: Path, form_name: str, into: dict[str, dict]) -> li
     """The translation overlays beside a form (`forms/verify.en.json`), into `into`."""
     problems = []
     folder = bpmn_file.parent / FORMS_DIR
-    stem = form_name[:-5] if form_name.endswith(".json") else form_name
+    stem = form_name.removesuffix(".json")
     for path in sorted(folder.glob(f"{stem}.*.json")):
         language = path.name[len(stem) + 1:-len(".json")]
         if not language or "." in language or language == "ui" or path.name != overlay_name(form_name, language):

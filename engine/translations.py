@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
-
-from lxml import etree
+from typing import Any
 
 from engine.diagram_check import BPMN_NS
 from engine.errors import DiagramProblem
@@ -52,8 +51,7 @@ def catalog_path(diagram: Path, language: str) -> Path:
 
 def overlay_name(form_name: str, language: str) -> str:
     """`verify.json` -> `verify.en.json`."""
-    stem = form_name[:-5] if form_name.endswith(".json") else form_name
-    return f"{stem}.{language}.json"
+    return f"{form_name.removesuffix('.json')}.{language}.json"
 
 
 def languages_beside(diagram: Path) -> list[str]:

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from engine.deploy import deploy, latest_version
 from engine.models import ProcessVersion
-from engine.translations import (check_overlay, diagram_texts, form_texts, localize_form, localized_forms,
-                                 overlay_name)
+from engine.translations import check_overlay, diagram_texts, form_texts, localize_form, localized_forms, overlay_name
 from tests.casework import Case
 from webapp import form_render
 from workflows.design import check_files

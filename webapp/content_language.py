@@ -10,7 +10,8 @@ never see anything but the deployed schema's names and values.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import get_locale
