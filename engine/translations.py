@@ -319,3 +319,38 @@ def check_translations(translations: dict[str, dict], roots: dict[str, Any], dia
                                   form_texts(content, ui), language in required, language))
     return problems
 
+
+
+def borrowed_translations(old_sources: dict[str, str], old_forms: dict[str, Any], new_sources: dict[str, str],
+                          new_forms: dict[str, Any], new_translations: dict | None) -> dict:
+    """A newer version's translations, kept only where they translate exactly an older version's texts.
+
+    For versions deployed before they had translations: a catalog entry is kept when the element
+    reads the same in both diagrams, a form overlay when the form (and its UI schema) is the same.
+    """
+    result: dict[str, dict] = {}
+    for language, parts in (new_translations or {}).items():
+        forms = {}
+        for name, overlay in (parts.get("forms") or {}).items():
+            ui_name = name.removesuffix(".json") + ".ui.json"
+            if name in old_forms and old_forms.get(name) == new_forms.get(name) \
+                    and old_forms.get(ui_name) == new_forms.get(ui_name):
+                forms[name] = overlay
+        diagrams = {}
+        for file_name, catalog in (parts.get("diagrams") or {}).items():
+            if file_name not in old_sources or file_name not in new_sources:
+                continue
+            old_texts, new_texts = _texts_of(old_sources[file_name]), _texts_of(new_sources[file_name])
+            diagrams[file_name] = {element_id: entry for element_id, entry in catalog.items()
+                                   if element_id in old_texts and old_texts.get(element_id) == new_texts.get(element_id)}
+        result[language] = {"forms": forms, "diagrams": diagrams}
+    return result
+
+
+def _texts_of(source: str) -> dict[str, dict[str, str]]:
+    from lxml import etree
+
+    try:
+        return diagram_texts(etree.fromstring(source.encode("utf-8")))
+    except etree.XMLSyntaxError:
+        return {}

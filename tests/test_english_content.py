@@ -342,3 +342,38 @@ def test_an_older_installation_gets_english_names_for_the_starting_categories_it
     with db.session() as s:
         names = dict(s.execute(select(Category.code, Category.name_en)).all())
     assert names["kesehatan"] == "Health" and names["lingkungan"] == ""  # a renamed one is the admin's
+
+
+def test_cases_on_a_version_deployed_before_translations_borrow_the_english_of_identical_texts(
+        client, auth, db, process_engine, english, folder):
+    case = Case(db, process_engine)
+    with db.transaction() as s:  # the version this case runs on was deployed before translations existed
+        for version in s.scalars(select(ProcessVersion)):
+            version.translations = None
+    edit_json(folder / "forms" / "escalation.en.json", lambda c: c.update({"note.title": "Internal note"}))
+    with db.transaction() as s:  # a newer version: the same diagrams and forms, with translations
+        assert {r.process_id: r.created for r in deploy(s, [folder], deployed_by="tests")}["complaint"]
+    auth.login("verifikator")
+    html = page(client.get(f"/tasks/{ready_task(case, 'verify_complaint').id}"))
+    assert "<h1 class=\"h3 mb-0\">Verify the complaint</h1>" in html
+    assert_form_in_english(html, "verify.json")
+
+
+def test_borrowed_translations_skip_texts_that_changed():
+    from engine.translations import borrowed_translations
+
+    old_source = (BPMN_DIR / "complaint.bpmn").read_text(encoding="utf-8")
+    new_source = old_source.replace('name="Verifikasi laporan"', 'name="Periksa laporan"')
+    verify = read(BPMN_DIR / "forms" / "verify.json")
+    changed = json.loads(json.dumps(verify))
+    changed["properties"]["decision"]["title"] = "Putusan"
+    translations = {"en": {"diagrams": {"complaint.bpmn": read(BPMN_DIR / "complaint.en.json")},
+                           "forms": {"verify.json": {"decision.title": "Decision"},
+                                     "follow_up.json": {"decision.title": "Decision"}}}}
+    follow_up = read(BPMN_DIR / "forms" / "follow_up.json")
+    kept = borrowed_translations({"complaint.bpmn": old_source}, {"verify.json": verify, "follow_up.json": follow_up},
+                                 {"complaint.bpmn": new_source}, {"verify.json": changed, "follow_up.json": follow_up},
+                                 translations)["en"]
+    assert "verify_complaint" not in kept["diagrams"]["complaint.bpmn"]
+    assert kept["diagrams"]["complaint.bpmn"]["follow_up"]["name"] == "Follow up the complaint"
+    assert set(kept["forms"]) == {"follow_up.json"}

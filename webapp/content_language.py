@@ -16,14 +16,15 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import get_locale
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from engine.translations import element_text, localized_forms
+from engine.translations import borrowed_translations, element_text, localized_forms
 from workflows.models import Category
 
 DEFAULT = "id"  # the language the diagrams, forms and category names are written in
-_forms_cache: dict[tuple[int, str, str], dict[str, Any]] = {}  # versions never change: cached forever
+_forms_cache: dict[tuple, dict[str, Any]] = {}  # versions never change: cached forever
+_borrowed_cache: dict[tuple, dict] = {}
 
 
 def language() -> str:
@@ -62,13 +63,41 @@ def preload(session: Session, instance_ids: Iterable[int]) -> None:
     wanted = {i for i in instance_ids if i is not None and i not in known}
     if not wanted:
         return
-    rows = session.execute(select(ProcessInstance.id, ProcessVersion.translations)
-                           .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-                           .where(ProcessInstance.id.in_(wanted)))
-    for instance_id, translations in rows:
-        known[instance_id] = translations
+    rows = session.execute(select(ProcessInstance.id, ProcessInstance.process_version_id)
+                           .where(ProcessInstance.id.in_(wanted))).all()
+    by_version: dict[int, dict | None] = {}
+    for instance_id, version_id in rows:
+        if version_id not in by_version:
+            by_version[version_id] = translations_of(session, session.get(ProcessVersion, version_id))
+        known[instance_id] = by_version[version_id]
     for instance_id in wanted - known.keys():
         known[instance_id] = None
+
+
+def translations_of(session: Session, version: ProcessVersion | None) -> dict | None:
+    """A version's translations; for one deployed without any (before translations existed), those
+    of the newest version that has them, where they translate exactly this version's texts, so
+    cases running on older versions are not left in Indonesian."""
+    return _translations_and_key(session, version)[0]
+
+
+def _translations_and_key(session: Session | None, version: ProcessVersion | None) -> tuple[dict | None, tuple]:
+    if version is None:
+        return None, ()
+    own = (version.id, version.content_hash)
+    if version.translations or session is None:
+        return version.translations, (*own, bool(version.translations))
+    newer = next((v for v in session.scalars(
+        select(ProcessVersion).where(ProcessVersion.process_id == version.process_id,
+                                     ProcessVersion.version > version.version)
+        .order_by(ProcessVersion.version.desc())) if v.translations), None)
+    if newer is None:
+        return None, (*own, False)
+    key = (*own, newer.id, newer.content_hash)
+    if key not in _borrowed_cache:
+        _borrowed_cache[key] = borrowed_translations(version.source or {}, version.forms or {}, newer.source or {},
+                                                     newer.forms or {}, newer.translations)
+    return _borrowed_cache[key], key
 
 
 def element_label(session: Session, instance_id: int | None, element_id: str | None, fallback: str | None,
@@ -91,9 +120,10 @@ def forms_of(version: ProcessVersion) -> dict[str, Any]:
     forms = version.forms or {}
     if lang == DEFAULT:
         return forms
-    key = (version.id, version.content_hash, lang)
+    translations, key = _translations_and_key(object_session(version), version)
+    key = (*key, lang)
     if key not in _forms_cache:
-        _forms_cache[key] = localized_forms(forms, version.translations, lang)
+        _forms_cache[key] = localized_forms(forms, translations, lang)
     return _forms_cache[key]
 
 
