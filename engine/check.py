@@ -39,6 +39,9 @@ class CheckContext:
     value_rules: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
     # the domain's own checks: (processes, forms, roots) -> problems, as in `check_specs`
     extra_checks: tuple[Callable[..., list[DiagramProblem]], ...] = ()
+    # languages every text people read must be translated into (engine/translations.py): a
+    # missing translation is a warning; a translation of nothing (a typo) is an error in any language
+    translation_languages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,6 +73,7 @@ def check(paths: list[Path], context: CheckContext, dry_run: bool = True) -> Che
     """
     from engine.deploy import parse  # deploy calls check; the import here avoids the cycle
     from engine.static_check import check_specs, xml_warnings
+    from engine.translations import check_translations
 
     report = CheckReport()
     parsed = parse(paths)
@@ -78,6 +82,9 @@ def check(paths: list[Path], context: CheckContext, dry_run: bool = True) -> Che
     if parsed.problems:
         return report
     report.problems += check_specs(parsed.processes, parsed.forms, parsed.roots, context)
+    report.problems += check_translations(
+        parsed.translations, parsed.roots, {pid: list(files) for pid, files in parsed.sources.items()},
+        parsed.forms, parsed.ui_of, context.translation_languages)
     for extra in context.extra_checks:
         report.problems += extra(parsed.processes, parsed.forms, parsed.roots)
     if dry_run and report.ok:

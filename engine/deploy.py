@@ -26,6 +26,7 @@ from engine.errors import DiagramProblem, InvalidDiagram
 from engine.messages import plain_message
 from engine.models import ProcessVersion
 from engine.serialization import serialize_spec
+from engine.translations import catalog_path, languages_beside, load_json, overlay_name
 from engine.version_diff import change_summary
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -148,6 +149,10 @@ class Parsed:
     sources: dict[str, dict[str, str]]  # process id -> {file name: XML text}
     roots: dict[str, object]  # file name -> lxml root, for line numbers
     problems: list[DiagramProblem]
+    # process id -> {language: {"diagrams": {diagram file: catalog}, "forms": {form file: overlay}}}
+    # from the `<diagram>.<lang>.json` and `forms/<form>.<lang>.json` files (engine/translations.py)
+    translations: dict[str, dict] = field(default_factory=dict)
+    ui_of: dict[str, dict[str, str]] = field(default_factory=dict)  # process id -> {schema file: UI file}
 
 
 def parse(paths: list[Path]) -> Parsed:
@@ -189,17 +194,64 @@ def parse(paths: list[Path]) -> Parsed:
         if _uses_dmn(spec, subprocess_specs):
             sources.update({f.name: f.read_text(encoding="utf-8") for f in dmn_files})
         forms: dict[str, object] = {}
-        for element_id, name, bpmn_file, key in _forms_of(spec, subprocess_specs):
+        ui_of: dict[str, str] = {}
+        translations: dict[str, dict] = {}
+        for each in [spec, *subprocess_specs.values()]:
+            if each.file in by_name and Path(each.file).suffix == ".bpmn":
+                problems += _load_catalogs(Path(each.file), translations)
+        uses = _forms_of(spec, subprocess_specs)
+        for element_id, name, bpmn_file, key in uses:
+            if key == UI_FORM_PROPERTY:
+                schema_name = next((n for e, n, f, k in uses if e == element_id and k == FORM_PROPERTY), None)
+                if schema_name:
+                    ui_of.setdefault(schema_name, name)
+        for element_id, name, bpmn_file, key in uses:
             content, error = _load_form(Path(bpmn_file), name, key == UI_FORM_PROPERTY)
             if error:
                 line = line_of(roots.get(Path(bpmn_file).name), element_id)
                 problems.append(DiagramProblem(Path(bpmn_file).name, error, line=line, element_id=element_id))
             else:
                 forms[name] = content
+                if key == FORM_PROPERTY:
+                    problems += _load_overlays(Path(bpmn_file), name, translations)
         parsed.processes[process_id] = (spec, subprocess_specs)
+        parsed.translations[process_id] = translations
+        parsed.ui_of[process_id] = ui_of
         parsed.forms[process_id] = forms
         parsed.sources[process_id] = sources
     return parsed
+
+
+def _load_catalogs(diagram: Path, into: dict[str, dict]) -> list[DiagramProblem]:
+    """The translation catalogs beside a diagram (`complaint.en.json`), into `into`."""
+    problems = []
+    for language in languages_beside(diagram):
+        path = catalog_path(diagram, language)
+        content, error = load_json(path)
+        if error:
+            problems.append(DiagramProblem(path.name, f"translation file {error}"))
+        else:
+            into.setdefault(language, {}).setdefault("diagrams", {})[diagram.name] = content
+    return problems
+
+
+def _load_overlays(bpmn_file: Path, form_name: str, into: dict[str, dict]) -> list[DiagramProblem]:
+    """The translation overlays beside a form (`forms/verify.en.json`), into `into`."""
+    problems = []
+    folder = bpmn_file.parent / FORMS_DIR
+    stem = form_name.removesuffix(".json")
+    for path in sorted(folder.glob(f"{stem}.*.json")):
+        language = path.name[len(stem) + 1:-len(".json")]
+        if not language or "." in language or language == "ui" or path.name != overlay_name(form_name, language):
+            continue
+        if form_name in ((into.get(language) or {}).get("forms") or {}):
+            continue
+        content, error = load_json(path)
+        if error:
+            problems.append(DiagramProblem(f"{FORMS_DIR}/{path.name}", f"translation file {error}"))
+        else:
+            into.setdefault(language, {}).setdefault("forms", {})[form_name] = content
+    return problems
 
 
 def _locate_missing_process(problem: DiagramProblem, process_id: str, parser, roots) -> DiagramProblem | None:
@@ -229,19 +281,23 @@ def prepare(paths: list[Path]) -> dict[str, dict]:
         process_id: {
             "source": parsed.sources[process_id],
             "forms": parsed.forms[process_id],
+            "translations": parsed.translations.get(process_id) or None,
             "spec_json": serialize_spec(spec, subprocess_specs),
-            "content_hash": content_hash(parsed.sources[process_id], parsed.forms[process_id]),
+            "content_hash": content_hash(parsed.sources[process_id], parsed.forms[process_id],
+                                         parsed.translations.get(process_id)),
         }
         for process_id, (spec, subprocess_specs) in parsed.processes.items()
     }
 
 
-def content_hash(sources: dict[str, str], forms: dict[str, object]) -> str:
+def content_hash(sources: dict[str, str], forms: dict[str, object], translations: dict | None = None) -> str:
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(f"bpmn:{name}\0{sources[name]}\0".encode())
     for name in sorted(forms):
         digest.update(f"form:{name}\0{json.dumps(forms[name], sort_keys=True)}\0".encode())
+    if translations:  # absent, the hash is what it was before translations existed
+        digest.update(f"translations\0{json.dumps(translations, sort_keys=True)}\0".encode())
     return digest.hexdigest()
 
 
@@ -258,6 +314,7 @@ def deploy(session: Session, paths: list[Path], deployed_by: str, deployed_from:
     results = []
     for process_id, item in sorted(prepare(paths).items()):
         files = sorted(item["source"]) + [f"{FORMS_DIR}/{name}" for name in sorted(item["forms"])]
+        files += sorted(_translation_files(item.get("translations")))
         versions = session.execute(
             select(ProcessVersion.version, ProcessVersion.content_hash)
             .where(ProcessVersion.process_id == process_id).order_by(ProcessVersion.version.desc())
@@ -277,6 +334,14 @@ def deploy(session: Session, paths: list[Path], deployed_by: str, deployed_from:
         results.append(DeployedProcess(process_id, newest + 1, created=True, files=files, latest=newest + 1))
     session.flush()
     return results
+
+
+def _translation_files(translations: dict | None) -> list[str]:
+    names = []
+    for language, parts in (translations or {}).items():
+        names += [catalog_path(Path(d), language).name for d in (parts.get("diagrams") or {})]
+        names += [f"{FORMS_DIR}/{overlay_name(f, language)}" for f in (parts.get("forms") or {})]
+    return names
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:

@@ -27,6 +27,9 @@ class ProcessVersion(Base):
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # {form file name: parsed JSON}: a case keeps the forms of the version it started on
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
+    # {language: {"diagrams": {file: {element id: {"name", "instructions"}}}, "forms": {form file:
+    # {key: text}}}}: the translations deployed beside the files (engine/translations.py)
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     # where the files came from: a folder on the server, or "upload: <file names>"

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engine.clock import now
-from webapp import form_render, labels
+from webapp import content_language, form_render, labels
 from workflows.task_lists import sla_colour
 
 # raw HTML is escaped, and markdown-it refuses javascript: and data: links itself
@@ -89,3 +89,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda c: str(labels.EVENT.get(c, c)), "event_label")
     app.add_template_global(sla_colour, "sla_colour")
     app.add_template_global(get_locale, "get_locale")
+    content_language.register(app)

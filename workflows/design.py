@@ -54,6 +54,7 @@ def check_context(session: Session, engine: ComplaintEngine) -> CheckContext:
         format_samples={"agency": agency},
         value_rules={"status": _status_rule, "lead_agency": agency_rule},
         extra_checks=(check_publish_points,),
+        translation_languages=("en",),  # the web app's second language (webapp/translations)
     )
 
 

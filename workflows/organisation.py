@@ -143,44 +143,51 @@ def category_by_code(session: Session, code: str) -> Category:
     return category
 
 
-def _category_problems(name: str, description: str) -> dict[str, str]:
+def _category_problems(name: str, description: str, name_en: str = "") -> dict[str, str]:
     problems = {}
     if not name:
         problems["name"] = "required"
     elif len(name) > 200:
         problems["name"] = "too_long"
+    if len(name_en) > 200:
+        problems["name_en"] = "too_long"
     if len(description) > 2000:
         problems["description"] = "too_long"
     return problems
 
 
-def create_category(db: Database, actor: User, code: str, name: str, description: str | None) -> Category:
+def create_category(db: Database, actor: User, code: str, name: str, description: str | None,
+                    name_en: str | None = None) -> Category:
+    """A new category; `name_en` is its name for English visitors (empty: the Indonesian name)."""
     _require_organisation_admin(actor)
-    code, name, description = _text(code).lower(), _text(name), _text(description)
+    code, name, description, name_en = _text(code).lower(), _text(name), _text(description), _text(name_en)
     with db.transaction() as session:
-        problems = _category_problems(name, description)
+        problems = _category_problems(name, description, name_en)
         if not CATEGORY_CODE.fullmatch(code):
             problems["code"] = "category_code_format"
         elif session.scalar(select(Category.id).where(Category.code == code)) is not None:
             problems["code"] = "code_taken"
         if problems:
             raise AdminError(problems)
-        category = Category(code=code, name=name, description=description, active=True)
+        category = Category(code=code, name=name, name_en=name_en, description=description, active=True)
         session.add(category)
         session.flush()
     _audit(actor, "created category", code)
     return category
 
 
-def edit_category(db: Database, actor: User, code: str, name: str, description: str | None) -> Category:
-    """Change a category's name and description (its code stays: complaints refer to it)."""
+def edit_category(db: Database, actor: User, code: str, name: str, description: str | None,
+                  name_en: str | None = None) -> Category:
+    """Change a category's names and description (its code stays: complaints refer to it).
+    `name_en` None leaves the English name as it is."""
     _require_organisation_admin(actor)
     name, description = _text(name), _text(description)
     with db.transaction() as session:
         category = category_by_code(session, code)
-        if problems := _category_problems(name, description):
+        english = category.name_en if name_en is None else _text(name_en)
+        if problems := _category_problems(name, description, english):
             raise AdminError(problems)
-        category.name, category.description = name, description
+        category.name, category.description, category.name_en = name, description, english
     _audit(actor, "edited category", code)
     return category
 

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -91,14 +91,19 @@ def _agency_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Agency.code, Agency.name)).all())
 
 
-def public_timeline(session: Session, complaint: Complaint) -> list[PublicEvent]:
+def public_timeline(session: Session, complaint: Complaint, forms: dict[str, Any] | None = None,
+                    name_of: Callable[[str | None, str | None], str | None] | None = None) -> list[PublicEvent]:
     """What the reporter may see of the case's history, oldest first.
+
+    `forms` are the version's forms as the reader should see them (translated: titles and choices
+    in the reader's language; the stored ones by default); `name_of(element id, name)` names a
+    task in the reader's language.
 
     An officer's public fields appear when the diagram publishes their task (at that moment);
     on a version that names no publish point, as soon as the task is completed.
     """
     instance = session.get(ProcessInstance, complaint.process_instance_id)
-    forms = instance.process_version.forms
+    forms = forms if forms is not None else instance.process_version.forms
     on_completion = not names_publish_points(instance.process_version)
     tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
         HumanTask.process_instance_id == instance.id))}
@@ -116,7 +121,8 @@ def public_timeline(session: Session, complaint: Complaint) -> list[PublicEvent]
         if fields:
             events.append(PublicEvent(at, "reporter" if own else "answer",
                                       agency=names.get(task.agency_code) if task and not own else None,
-                                      task_name=event.data.get("task_name"), fields=fields))
+                                      task_name=name_of(event.element_id, event.data.get("task_name"))
+                                      if name_of else event.data.get("task_name"), fields=fields))
 
     for event in history(session, instance.id):
         if event.kind == "started":

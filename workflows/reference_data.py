@@ -8,13 +8,16 @@ from werkzeug.security import generate_password_hash
 from workflows import roles
 from workflows.models import Agency, Category, User
 
+# (code, name, description, English name)
 CATEGORIES = [
-    ("kesehatan", "Kesehatan", "Puskesmas, rumah sakit, BPJS Kesehatan, obat dan vaksin"),
-    ("pendidikan", "Pendidikan", "Sekolah, guru, PPDB, bantuan pendidikan"),
-    ("infrastruktur", "Infrastruktur", "Jalan, jembatan, drainase, lampu jalan, air bersih"),
-    ("administrasi_kependudukan", "Administrasi Kependudukan", "KTP-el, KK, akta, surat pindah"),
-    ("lingkungan", "Lingkungan Hidup", "Sampah, pencemaran, banjir, kebakaran lahan"),
-    ("pelayanan_publik_umum", "Pelayanan Publik Umum", "Perizinan, pungutan liar, sikap petugas"),
+    ("kesehatan", "Kesehatan", "Puskesmas, rumah sakit, BPJS Kesehatan, obat dan vaksin", "Health"),
+    ("pendidikan", "Pendidikan", "Sekolah, guru, PPDB, bantuan pendidikan", "Education"),
+    ("infrastruktur", "Infrastruktur", "Jalan, jembatan, drainase, lampu jalan, air bersih", "Infrastructure"),
+    ("administrasi_kependudukan", "Administrasi Kependudukan", "KTP-el, KK, akta, surat pindah",
+     "Civil registration (ID cards, family cards, certificates)"),
+    ("lingkungan", "Lingkungan Hidup", "Sampah, pencemaran, banjir, kebakaran lahan", "Environment"),
+    ("pelayanan_publik_umum", "Pelayanan Publik Umum", "Perizinan, pungutan liar, sikap petugas",
+     "General public services"),
 ]
 
 # (code, name, kind, parent code)
@@ -53,10 +56,14 @@ DEMO_USERS = [
 
 
 def seed_categories(session: Session) -> None:
-    known = set(session.scalars(select(Category.code)))
-    for code, name, description in CATEGORIES:
+    """The starting categories. One that exists keeps its names; if it still has its starting
+    Indonesian name and no English one (installations from before English names), it gets ours."""
+    known = {c.code: c for c in session.scalars(select(Category))}
+    for code, name, description, name_en in CATEGORIES:
         if code not in known:
-            session.add(Category(code=code, name=name, description=description))
+            session.add(Category(code=code, name=name, name_en=name_en, description=description))
+        elif not known[code].name_en and known[code].name == name:
+            known[code].name_en = name_en
 
 
 def add_agency(session: Session, code: str, name: str, kind: str, parent: Agency | None) -> Agency:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -135,8 +135,10 @@ def repair_fields(e: AuditEvent, data: dict) -> list[Field]:
 
 
 def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[HumanTask],
-                     forms: dict[str, Any]) -> list[Entry]:
-    """Every event of the case, newest first, ready to show."""
+                     forms: dict[str, Any], name_of: Callable[[int, str | None, str | None], str | None] | None = None,
+                     ) -> list[Entry]:
+    """Every event of the case, newest first, ready to show. `name_of(instance id, element id,
+    name)` gives an element's name in the visitor's language (the recorded name by default)."""
     tasks_by_id = {t.id: t for t in tasks}
     schemas = {}
     for e in events:
@@ -154,7 +156,14 @@ def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[Hum
     codes.discard(None)
     users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
     agencies = {a.code: a.name for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
-    return [_entry(e, tasks_by_id.get(e.task_id), schemas[e.id], users, agencies) for e in reversed(events)]
+    entries = []
+    for e in reversed(events):
+        entry = _entry(e, tasks_by_id.get(e.task_id), schemas[e.id], users, agencies)
+        if name_of is not None and entry.task_name:
+            element = e.element_id if e.kind != "answer_published" else (e.data or {}).get("task")
+            entry.task_name = name_of(e.process_instance_id, element, entry.task_name)
+        entries.append(entry)
+    return entries
 
 
 def _entry(e: AuditEvent, task: HumanTask | None, schema: dict | None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from engine.models import ProcessInstance, ProcessVersion
-from webapp import labels, services
+from webapp import content_language, labels, services
 from webapp.views.case_timeline import timeline_entries
 from webapp.views.coordination import coordination_section
 from workflows import commands, policy
@@ -62,16 +63,23 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
     people = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
     agencies = {a.code: a.name for a in session.scalars(
         select(Agency).where(Agency.code.in_(agency_codes - {None})))}
-    category = session.scalars(select(Category.name).where(Category.code == case.complaint.category_code)).first()
-    forms = session.get(ProcessVersion, case.process_version_id).forms or {}
+    category = content_language.category_label(
+        session.scalars(select(Category).where(Category.code == case.complaint.category_code)).first())
+    # labels and choices of the answers, and task names, in the visitor's language
+    forms = content_language.forms_of(session.get(ProcessVersion, case.process_version_id))
+    content_language.preload(session, [t.process_instance_id for t in tasks])
     page = render_template(
         "cases/case.html", view=case, c=case.complaint, people=people, agencies=agencies,
         category_name=category or case.complaint.category_code,
-        timeline=timeline_entries(session, case.timeline, tasks, forms),
+        timeline=timeline_entries(session, case.timeline, tasks, forms,
+                                  name_of=lambda instance_id, element_id, name: content_language.element_label(
+                                      session, instance_id, element_id, name)),
         can_write_notes=policy.can_write_notes(session, current_user, complaint_id),
         note_error=note_error, note_body=note_body,
-        sla_history=sla_history(session, services.process_engine().sla_book.current_calendar(),
-                                case.complaint.process_instance_id),
+        sla_history=[replace(stage, name=content_language.element_label(
+                         session, case.complaint.process_instance_id, stage.element_id, stage.name))
+                     for stage in sla_history(session, services.process_engine().sla_book.current_calendar(),
+                                              case.complaint.process_instance_id)],
         coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
         can_repair=policy.can_repair_cases(current_user),
     )
@@ -191,7 +199,7 @@ def search():
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         return render_template(
             "cases/search.html", query=query, results=results, errors=errors, args=args,
-            categories=categories, category_names={c.code: c.name for c in categories},
+            categories=categories, category_names=content_language.category_names(s),
             agencies=agencies, agency_names={a.code: a.name for a in agencies},
             statuses=labels.STATUS, filtered=bool(args),
         ), (422 if errors else 200)

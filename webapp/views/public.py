@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from engine.clock import now
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from webapp import errors, form_render, labels, services
+from webapp import content_language, errors, form_render, labels, services
 from webapp.extensions import limiter
 from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload
@@ -293,14 +293,14 @@ def _latest_public_value(events, forms: dict, field_name: str):
 
 
 def _reporter_forms(s, complaint, instance, task_id=None, values=None, messages=None) -> list[dict]:
-    engine = services.process_engine()
+    forms = content_language.forms_of(instance.process_version)  # in the reporter's language
     result = []
     for task in public.reporter_tasks(s, complaint):
-        schema = engine.form_schema(s, task) or {"properties": {}}
-        ui_schema = instance.process_version.forms.get(task.ui_form) if task.ui_form else None
+        schema = (forms.get(task.form) if task.form else None) or {"properties": {}}
+        ui_schema = forms.get(task.ui_form) if task.ui_form else None
         mine = task.id == task_id
         fields = form_render.build_fields(schema, ui_schema, values if mine else None, messages if mine else None)
-        result.append({"task": task, "schema": schema, "fields": fields,
+        result.append({"task": task, "name": content_language.task_label(s, task), "schema": schema, "fields": fields,
                        "form_errors": form_render.form_errors_outside_fields(messages or {}, fields) if mine else []})
     return result
 
@@ -313,12 +313,14 @@ def _tracking_page(tracking_id: str, secret: str | None, status: int = 200, aler
         except public.TrackingFailed:
             return _track_failed(tracking_id)
         instance = s.get(ProcessInstance, complaint.process_instance_id)
-        forms = instance.process_version.forms or {}
-        events = public.public_timeline(s, complaint)
+        forms = content_language.forms_of(instance.process_version)
+        events = public.public_timeline(s, complaint, forms, lambda element_id, name: content_language.element_label(
+            s, instance.id, element_id, name))
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
         page = render_template(
             "public/tracking.html", c=complaint, timeline=events, alert=alert,
-            category=s.scalars(select(Category.name).where(Category.code == complaint.category_code)).first(),
+            category=content_language.category_label(
+                s.scalars(select(Category).where(Category.code == complaint.category_code)).first()) or None,
             region=names.get(complaint.region_code), lead_agency=names.get(complaint.lead_agency_code),
             deadline=public.current_deadline(s, complaint),
             attachments=list(s.scalars(select(Attachment.filename).where(Attachment.complaint_id == complaint.id)
@@ -413,5 +415,5 @@ def listing():
             filtered=bool(q.text or q.category or q.status), statuses=labels.STATUS,
             query_args={k: v for k, v in (("q", q.text), ("category", q.category), ("status", q.status)) if v},
             categories=list(s.scalars(select(Category).order_by(Category.name))),
-            category_names=dict(s.execute(select(Category.code, Category.name)).all()),
+            category_names=content_language.category_names(s),
             agency_names=dict(s.execute(select(Agency.code, Agency.name)).all()))

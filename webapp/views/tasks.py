@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from webapp import errors, form_render, labels, services
+from webapp import content_language, errors, form_render, labels, services
 from webapp.views.coordination import section_url, task_question
 from workflows import commands, policy, roles, task_lists
 from workflows.case_errors import StepFailed
@@ -119,13 +119,14 @@ def index():
         if page.page > page.pages:  # a stale link past the end: show the last page
             f.page = page.pages
             page = task_lists.task_page(s, user, tab, f)
+        content_language.preload(s, [r.task.process_instance_id for r in page.rows])  # task names
         return render_template(
             "tasks/index.html", tab=tab, tabs=tabs, counts=counts, f=f, page=page,
             filtered=any([f.category, f.status, f.agency, f.overdue, f.sla, f.text]), query_args=_query_args(f),
             names=_full_names(s, [r.task.assignee for r in page.rows]),
             assign_choices=_assign_choices(s, user, page.rows),
             categories=list(s.scalars(select(Category).where(Category.active).order_by(Category.name))),
-            category_names=dict(s.execute(select(Category.code, Category.name)).all()),
+            category_names=content_language.category_names(s),
             statuses=labels.STATUS, sla_labels=labels.SLA,
             agency_groups=_agency_filter_groups(s, user) if "agency" in tabs else [],
         )
@@ -201,9 +202,12 @@ def _spiff_task(session, task: HumanTask):
         return None
 
 
-def _instructions(spiff_task, task: HumanTask) -> str | None:
+def _instructions(session, spiff_task, task: HumanTask, name: str) -> str | None:
     text = spiff_task.task_spec.extensions.get("instructionsForEndUser") if spiff_task else None
-    return _without_title(text or "", task.name) or None
+    if text:  # in the visitor's language when the version has it
+        text = content_language.element_label(session, task.process_instance_id, task.element_id, text,
+                                               kind="instructions")
+    return _without_title(text or "", name) or None
 
 
 def _prefill(spiff_task, ui_schema: dict | None) -> dict[str, str]:
@@ -230,12 +234,14 @@ def _without_title(text: str, title: str) -> str:
 
 def _task_context(user: User, task_id: str) -> dict:
     """Everything the task page shows, read in one session. TaskNotFound if not visible."""
-    engine = services.process_engine()
     with services.db().session() as s:
         task, complaint = commands.visible_task(s, user, task_id)
         instance = s.get(ProcessInstance, task.process_instance_id)
-        schema = engine.form_schema(s, task)
-        ui_schema = engine.forms_of(instance.process_version).get(task.ui_form) if task.ui_form else None
+        # labels, help texts and choices in the visitor's language (names and values never change)
+        forms = content_language.forms_of(instance.process_version)
+        schema = forms.get(task.form) if task.form else None
+        ui_schema = forms.get(task.ui_form) if task.ui_form else None
+        task_name = content_language.task_label(s, task)
         ready = task.state == "ready"
         spiff_task = _spiff_task(s, task) if ready else None
         wants_agencies = schema and any(
@@ -251,7 +257,8 @@ def _task_context(user: User, task_id: str) -> dict:
                 select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id))),
             "show_identity": policy.sees_reporter_identity(s, user, complaint),
             "incident_date": format_date(complaint.incident_date, "d MMM yyyy") if complaint.incident_date else None,
-            "instructions": _instructions(spiff_task, task),
+            "instructions": _instructions(s, spiff_task, task, task_name),
+            "task_name": task_name,
             "prefill": _prefill(spiff_task, ui_schema) if ready else {},
             "can_act": ready and policy.can_act_on_task(s, user, task),
             "can_assign": can_assign,

@@ -18,6 +18,7 @@ from webapp.views.admin import (_rendered, _require_organisation_admin, bp,
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"))
+    name_en = StringField(_l("Name in English (optional)"))
     description = TextAreaField(_l("Description (optional)"))
 
 
@@ -40,7 +41,7 @@ def new_category():
     if form.validate_on_submit():
         try:
             category = organisation.create_category(services.db(), current_user, form.code.data,
-                                             form.name.data, form.description.data)
+                                             form.name.data, form.description.data, form.name_en.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
         else:
@@ -54,10 +55,10 @@ def edit_category(code: str):
     _require_organisation_admin()
     with services.db().session() as s:
         category = organisation.category_by_code(s, code)
-    form = CategoryForm(data={"name": category.name, "description": category.description})
+    form = CategoryForm(data={"name": category.name, "name_en": category.name_en, "description": category.description})
     if form.validate_on_submit():
         try:
-            category = organisation.edit_category(services.db(), current_user, code, form.name.data, form.description.data)
+            category = organisation.edit_category(services.db(), current_user, code, form.name.data, form.description.data, form.name_en.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
         else:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from engine import rearm
 from engine.errors import NotFound
-from webapp import services
+from webapp import content_language, services
 from webapp.extensions import login_manager
 from workflows import calendar_admin, sla_changes
 from workflows.commands import Forbidden
@@ -93,7 +93,7 @@ def _tabs():
 # ---- SLA policies ---------------------------------------------------------------------
 
 def _names(session) -> tuple[dict[str, str], dict[str, str]]:
-    return (dict(session.execute(select(Category.code, Category.name)).all()),
+    return (content_language.category_names(session),
             dict(session.execute(select(Agency.code, Agency.name)).all()))
 
 
@@ -170,7 +170,7 @@ def _form_page(key: str, values: dict, errors: dict | None = None, new: bool = F
         agencies = s.scalars(select(Agency).where(Agency.active).order_by(Agency.path)).all()
     return render_template("sla_admin/edit.html", key=key, default=default, current=current, values=values,
                            errors=errors or {}, new=new, categories=categories, agencies=agencies,
-                           names=({c.code: c.name for c in categories}, {a.code: a.name for a in agencies})
+                           names=({c.code: content_language.category_label(c) for c in categories}, {a.code: a.name for a in agencies})
                            ), (422 if errors else 200)
 
 
