@@ -280,7 +280,7 @@ def test_the_tracking_page_and_the_reporters_forms_are_in_english(client, db, pr
     case = Case(db, process_engine).do(
         "verify_complaint", {"decision": "tunda", "details_question": "Di mana tepatnya?"}, "verifikator")
     link = f"/lacak/{case.complaint.tracking_id}?kode={case.secret}"
-    html = page(client.get(link))
+    html = page(client.get(link, follow_redirects=True))
     assert "Your answer is needed: Add details to the complaint" in html
     assert_form_in_english(html, "provide_details.json", unshown=("title", "description"))  # not on this page
     assert "Infrastructure" in html and "Infrastruktur" not in html
@@ -288,7 +288,7 @@ def test_the_tracking_page_and_the_reporters_forms_are_in_english(client, db, pr
     case.do("provide_details", {"details": "Depan kantor camat."}, "pelapor")
     case.do("verify_complaint", DISPOSE, "verifikator")
     case.do("follow_up", {"decision": "jawab", "answer": "Lampu sudah diganti."}, "dinkes.penghubung")
-    html = page(client.get(link))
+    html = page(client.get(link, follow_redirects=True))
     assert "Your answer is needed: Respond to the agency's answer" in html
     assert_form_in_english(html, "review_answer.json", unshown=("title", "description"))
     assert "Further details" in html and "Keterangan tambahan" not in html  # the reporter's earlier answer
