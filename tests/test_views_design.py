@@ -280,6 +280,7 @@ def test_upload_check_deploy(db, client, auth, upload_dir):
 def test_a_second_upload_of_the_same_files_is_unchanged(db, client, auth):
     auth.login("perancang")
     archive = zipped({f"bpmn/{p.name}": p.read_bytes() for p in BPMN_DIR.glob("*.bpmn")}
+                     | {f"bpmn/{p.name}": p.read_bytes() for p in BPMN_DIR.glob("*.en.json")}
                      | {f"bpmn/forms/{p.name}": p.read_bytes() for p in (BPMN_DIR / "forms").glob("*.json")}
                      | {"__MACOSX/._complaint.bpmn": b"junk", "bpmn/README.md": b"notes"})
     response = upload(client, [("proses.zip", archive)])

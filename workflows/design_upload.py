@@ -41,6 +41,8 @@ DIAGRAM_ROOTS = {
              "{http://www.omg.org/spec/DMN/20151101/dmn.xsd}definitions"},
 }
 FORMS = "forms"
+BESIDE = "?"  # a .json not inside forms/: a diagram's translations if named so, else a form
+CATALOG = re.compile(r"^(?P<diagram>.+)\.[a-z]{2}\.json$")
 DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 
 
@@ -116,6 +118,19 @@ def _read_limited(stream, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
+def _place_catalogs(staged: list[tuple[str, str, bytes]]) -> list[tuple[str, str, bytes]]:
+    """A .json named like an uploaded diagram's translations (complaint.en.json beside
+    complaint.bpmn) stays beside the diagrams; any other loose .json is a form."""
+    diagrams = {PurePosixPath(name).stem for place, name, _ in staged if place == ""}
+    placed = []
+    for place, name, content in staged:
+        if place == BESIDE:
+            match = CATALOG.match(name)
+            place = "" if match and match.group("diagram") in diagrams else FORMS
+        placed.append((place, name, content))
+    return placed
+
+
 def _unpack(zip_name: str, data: bytes, problems: list, ignored: list) -> list[tuple[str, str, bytes]]:
     """(place, name, content) of the diagrams (place "") and forms (place "forms") in a .zip."""
     try:
@@ -141,8 +156,10 @@ def _unpack(zip_name: str, data: bytes, problems: list, ignored: list) -> list[t
         name, suffix = parts[-1], _suffix(parts[-1])
         if len(parts) == 1 and suffix in DIAGRAM_ROOTS:
             place = ""
-        elif suffix == ".json" and (len(parts) == 1 or (len(parts) == 2 and parts[0] == FORMS)):
+        elif suffix == ".json" and len(parts) == 2 and parts[0] == FORMS:
             place = FORMS
+        elif suffix == ".json" and len(parts) == 1:
+            place = BESIDE
         else:
             ignored.append("/".join(parts))
             continue
@@ -230,7 +247,8 @@ def read_files(files: list[tuple[str, Any]]) -> tuple[list[tuple[str, str, bytes
         if suffix == ".zip":
             staged += _unpack(name, content, problems, ignored)
         else:
-            staged.append(("" if suffix in DIAGRAM_ROOTS else FORMS, name, content))
+            staged.append(("" if suffix in DIAGRAM_ROOTS else BESIDE, name, content))
+    staged = _place_catalogs(staged)
     seen = set()
     for place, name, _content in staged:
         if (place, name) in seen:
@@ -239,11 +257,11 @@ def read_files(files: list[tuple[str, Any]]) -> tuple[list[tuple[str, str, bytes
     if sum(len(content) for _, _, content in staged) > MAX_TOTAL:
         problems.append(("total_too_large", "", {"max": MAX_TOTAL}))
     for place, name, content in staged:
-        if place == "":
+        if place == "" and not name.endswith(".json"):
             _check_diagram(name, content, problems)
         else:
-            _text(f"{FORMS}/{name}", content, problems)
-    if not problems and not any(place == "" for place, _, _ in staged):
+            _text(f"{place}/{name}" if place else name, content, problems)
+    if not problems and not any(place == "" and not name.endswith(".json") for place, name, _ in staged):
         problems.append(("no_diagram", "", {}))
     if problems:
         raise UploadRefused(problems)
@@ -264,7 +282,8 @@ def stage(base: Path, owner: str, files: list[tuple[str, Any]]) -> Staged:
     (staged.folder / FORMS).mkdir(parents=True)
     for place, name, content in contents:
         (staged.folder / place / name).write_bytes(content)
-        (staged.forms if place else staged.diagrams).append(name)
+        # a diagram's translations (complaint.en.json) are listed with the texts, not drawn
+        (staged.forms if place or name.endswith(".json") else staged.diagrams).append(name)
     staged.diagrams.sort()
     staged.forms.sort()
     meta = {k: v for k, v in asdict(staged).items() if k not in ("root", "token")}
