@@ -187,7 +187,7 @@ def test_bad_uploads_are_refused_clearly_and_nothing_is_filed(client, db, app, f
 
 
 def test_a_request_over_the_size_limit_gets_a_clear_413_page(client, app, db):
-    app.config["MAX_CONTENT_LENGTH"] = 2000  # stands for the 60 MB of the real app
+    app.config["TINDAK_MAX_UPLOAD_LENGTH"] = 2000  # stands for the 60 MB of the real app
     response = client.post("/lapor", data={**VALID, "attachments": [(io.BytesIO(PNG + b"0" * 4000), "besar.png")]})
     assert response.status_code == 413
     assert 'data-testid="error-message"' in body(response) and 'href="/lapor"' in body(response)
