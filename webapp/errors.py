@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotReady
+from workflows.attachments import AttachmentNotStored
 from workflows.cases import CaseNotFound
 from workflows.commands import Forbidden
 
@@ -20,9 +21,16 @@ MESSAGES = {
     422: lambda: _("Some fields are not filled in correctly."),
     429: lambda: _("Too many attempts. Please wait a minute and try again."),
     500: lambda: _("Something went wrong on our side. Nothing was saved; please try again."),
+    503: lambda: _("The service is briefly unavailable. Nothing was saved; please try again in a few minutes."),
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
+         503: "unavailable"}
+
+
+def not_stored_message() -> str:
+    return _("The file could not be stored, so nothing was saved. Please try again; if it happens "
+             "again, tell the administrator.")
 
 
 def wants_json() -> bool:
@@ -61,6 +69,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(TaskNotReady)
     def not_ready(_exc):
         return error_response(409, _("This task was already completed or is no longer open."))
+
+    @app.errorhandler(AttachmentNotStored)
+    def not_stored(_exc):
+        app.logger.exception("a file could not be stored on %s", request.path)
+        return error_response(503, not_stored_message())
 
     @app.errorhandler(Exception)
     def unexpected(exc):
