@@ -1,8 +1,17 @@
-"""Each error type mapped once to an HTTP answer: an HTML page, or JSON under /api/."""
+"""Each error type mapped once to an HTTP answer: an HTML page, or JSON under /api/.
+
+Error pages never need the database: while it is down, loading the officer for the navbar
+would fail inside the error page itself. The language comes from the session cookie.
+Citizens' routes get the citizens' error page, everyone else the officers' one.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotReady
@@ -37,12 +46,56 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)  # the server is down or unreachable
+PUBLIC_BLUEPRINTS = ("public",)  # /lapor, /lacak, /laporan (Open311 answers in its own shape)
+
+
+def is_public() -> bool:
+    return request.blueprint in PUBLIC_BLUEPRINTS
+
+
 def error_response(status: int, message: str | None = None, fields: dict | None = None):
     message = message or MESSAGES.get(status, MESSAGES[500])()
     if wants_json():
         body = {"error": {"code": CODES.get(status, "error"), "message": message, "fields": fields or {}}}
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message), status
+    return error_page(status, message)
+
+
+def _user_without_database() -> None:
+    """Load the officer for the layout if the database answers; otherwise show the page anonymously.
+
+    Flask-Login loads the user for every template (its context processor); when that raises,
+    the request's user becomes the anonymous one, which is where Flask-Login keeps it (g).
+    """
+    from flask import g
+    from flask_login import current_user
+
+    from webapp.extensions import login_manager
+
+    try:
+        current_user._get_current_object()
+    except Exception:  # noqa: BLE001 - whatever broke, the error page must not depend on it
+        g._login_user = login_manager.anonymous_user()
+
+
+def error_page(status: int, message: str):
+    """The HTML error page, rendered without touching the database.
+
+    The officers' layout shows who is logged in, which loads the user from the database; when
+    that fails (the database is down) the same page comes without the user's menu. Should even
+    that fail, a bare page in the visitor's language still beats the server's English one.
+    """
+    _user_without_database()
+    template = "public/error.html" if is_public() else "errors/error.html"
+    for name in dict.fromkeys((template, "errors/plain.html")):
+        try:
+            return render_template(name, status=status, message=message), status
+        except Exception:  # noqa: BLE001 - the database behind the layout; try the plainer page
+            continue
+    html = (f'<!doctype html><html lang="{escape(str(get_locale() or "id"))}"><meta charset="utf-8">'
+            f'<title>{status} · Tindak</title><p data-testid="error-message">{escape(message)}</p></html>')
+    return Response(html, status, mimetype="text/html")
 
 
 def register(app: Flask) -> None:
@@ -74,6 +127,13 @@ def register(app: Flask) -> None:
     def not_stored(_exc):
         app.logger.exception("a file could not be stored on %s", request.path)
         return error_response(503, not_stored_message())
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_down(_exc):
+        app.logger.error("database unavailable on %s: %s", request.path, _exc.__class__.__name__)
+        return error_response(503)
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -78,7 +78,7 @@ def _http_error(exc: HTTPException):
                     "minute and try again. Nothing was sent.")
     else:
         message = errors.MESSAGES.get(exc.code or 500, errors.MESSAGES[500])()
-    return render_template("public/error.html", status=exc.code, message=message), exc.code or 500
+    return errors.error_page(exc.code or 500, message)  # renders even while the database is down
 
 
 # -- the complaint form ---------------------------------------------------------------------
