@@ -6,7 +6,7 @@ Citizens' routes get the citizens' error page, everyone else the officers' one.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotReady
 from workflows.attachments import AttachmentNotStored
 from workflows.cases import CaseNotFound
-from workflows.commands import Forbidden
+from workflows.commands import Forbidden, TaskGone
 
 MESSAGES = {
     400: lambda: _("The request could not be understood."),
@@ -79,6 +79,33 @@ def _user_without_database() -> None:
         g._login_user = login_manager.anonymous_user()
 
 
+def task_gone_response(exc: TaskGone):
+    """A task closed meanwhile: who completed it, when, where the case is now, and a way on.
+
+    410 when it is only looked at, 409 when someone tried to act on it.
+    """
+    from webapp.views.tasks import case_url
+
+    gone = exc.gone
+    status = 410 if request.method in ("GET", "HEAD") else 409
+    link = case_url(gone.complaint_id) if gone.complaint_id is not None else None
+    if gone.state == "completed":
+        message = _("This task was already completed by %(name)s; your answers were not saved.",
+                    name=gone.completed_by_name or gone.completed_by or "?")
+    else:
+        message = _("This task was closed without being completed: the case moved on.")
+    if wants_json():
+        return jsonify({"error": {
+            "code": "task_completed" if gone.state == "completed" else "task_closed", "message": message,
+            "fields": {}, "completed_by": gone.completed_by, "completed_by_name": gone.completed_by_name,
+            "completed_at": gone.completed_at.isoformat() if gone.completed_at else None,
+            "case_status": gone.case_status, "open_tasks": gone.open_tasks,
+            "case": url_for("cases_api.get_case", complaint_id=gone.complaint_id, _external=False)
+            if gone.complaint_id is not None and "cases_api.get_case" in current_app.view_functions else link,
+        }}), status
+    return render_template("tasks/gone.html", gone=gone, case_link=link, submitted=status == 409), status
+
+
 def error_page(status: int, message: str):
     """The HTML error page, rendered without touching the database.
 
@@ -118,6 +145,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(ConcurrentUpdate)
     def conflict(_exc):
         return error_response(409)
+
+    @app.errorhandler(TaskGone)
+    def task_gone(exc: TaskGone):
+        return task_gone_response(exc)
 
     @app.errorhandler(TaskNotReady)
     def not_ready(_exc):

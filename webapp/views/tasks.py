@@ -231,7 +231,7 @@ def _task_context(user: User, task_id: str) -> dict:
     """Everything the task page shows, read in one session. TaskNotFound if not visible."""
     engine = services.process_engine()
     with services.db().session() as s:
-        task, complaint = commands.visible_task(s, user, task_id)
+        task, complaint = commands.task_or_gone(s, user, task_id)  # TaskGone: who took it, where it is now
         instance = s.get(ProcessInstance, task.process_instance_id)
         schema = engine.form_schema(s, task)
         ui_schema = engine.forms_of(instance.process_version).get(task.ui_form) if task.ui_form else None
