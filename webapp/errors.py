@@ -89,9 +89,11 @@ def task_gone_response(exc: TaskGone):
     gone = exc.gone
     status = 410 if request.method in ("GET", "HEAD") else 409
     link = case_url(gone.complaint_id) if gone.complaint_id is not None else None
-    if gone.state == "completed":
-        message = _("This task was already completed by %(name)s; your answers were not saved.",
-                    name=gone.completed_by_name or gone.completed_by or "?")
+    name = gone.completed_by_name or gone.completed_by or "?"
+    if gone.state == "completed" and status == 409:
+        message = _("This task was already completed by %(name)s; your answers were not saved.", name=name)
+    elif gone.state == "completed":
+        message = _("This task was already completed by %(name)s.", name=name)
     else:
         message = _("This task was closed without being completed: the case moved on.")
     if wants_json():
@@ -119,6 +121,7 @@ def error_page(status: int, message: str):
         try:
             return render_template(name, status=status, message=message), status
         except Exception:  # noqa: BLE001 - the database behind the layout; try the plainer page
+            current_app.logger.exception("error page %s failed to render", name)
             continue
     html = (f'<!doctype html><html lang="{escape(str(get_locale() or "id"))}"><meta charset="utf-8">'
             f'<title>{status} · Tindak</title><p data-testid="error-message">{escape(message)}</p></html>')
@@ -159,12 +162,12 @@ def register(app: Flask) -> None:
         app.logger.exception("a file could not be stored on %s", request.path)
         return error_response(503, not_stored_message())
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)
-    def database_down(_exc):
-        app.logger.error("database unavailable on %s: %s", request.path, _exc.__class__.__name__)
+    def database_down(exc):
+        app.logger.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
         return error_response(503)
+
+    for kind in DATABASE_DOWN:
+        app.register_error_handler(kind, database_down)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
