@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from flask import request
 
 from webapp.config import Settings

@@ -75,7 +75,7 @@ def _user_without_database() -> None:
 
     try:
         current_user._get_current_object()
-    except Exception:  # noqa: BLE001 - whatever broke, the error page must not depend on it
+    except Exception:  # whatever broke, the error page must not depend on it
         g._login_user = login_manager.anonymous_user()
 
 
@@ -120,7 +120,7 @@ def error_page(status: int, message: str):
     for name in dict.fromkeys((template, "errors/plain.html")):
         try:
             return render_template(name, status=status, message=message), status
-        except Exception:  # noqa: BLE001 - the database behind the layout; try the plainer page
+        except Exception:  # the database behind the layout; try the plainer page
             current_app.logger.exception("error page %s failed to render", name)
             continue
     html = (f'<!doctype html><html lang="{escape(str(get_locale() or "id"))}"><meta charset="utf-8">'
