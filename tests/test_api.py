@@ -416,7 +416,8 @@ def test_completing_twice_answers_409(api, case):
     url = f"/api/v1/tasks/{task_id(case, 'verify_complaint')}/complete"
     assert api.post(url, "verifikator", json=DISPOSE).status_code == 200
     again = api.post(url, "verifikator", json=DISPOSE)
-    assert again.status_code == 409 and error_of(again)["code"] == "conflict"
+    assert again.status_code == 409 and error_of(again)["code"] == "task_completed"
+    assert error_of(again)["completed_by"] == "verifikator"  # who did it, not just "conflict"
     assert api.post(url.replace("complete", "claim"), "verifikator").status_code == 409
 
 

@@ -253,3 +253,68 @@ def test_the_workers_log_handler_masks_addresses_in_any_record_and_traceback():
     text = stream.getvalue()
     assert "round failed for s***@example.org" in text and "p***@example.org" in text
     assert "pelapor.rahasia" not in text and "siti@" not in text
+
+class Killed(BaseException):
+    """The worker process dying (SIGKILL) right after the SMTP server accepted a message."""
+
+
+def test_a_notice_accepted_but_not_marked_is_resent_about_a_minute_later(db, notifying_engine, smtp_server,
+                                                                         monkeypatch):
+    inbox, smtp = smtp_server
+    Case(db, notifying_engine, reporter_email="warga@example.org").do(
+        "verify_complaint", {"decision": "arsipkan", "reason": "x"})
+
+    def die(*_args):
+        raise Killed()
+
+    with monkeypatch.context() as m:
+        m.setattr(outbox, "_mark_sent", die)
+        with pytest.raises(Killed):
+            outbox.deliver_due(db, smtp)
+    assert len(inbox.messages) == 1  # accepted by the server, not marked sent
+    start = now()
+    try:
+        half_a_minute = start + timedelta(seconds=30)
+        set_clock(lambda: half_a_minute)
+        assert outbox.deliver_due(db, smtp) == 0  # the lease still holds
+        a_minute = start + timedelta(seconds=61)
+        set_clock(lambda: a_minute)
+        assert outbox.deliver_due(db, smtp) == 1  # retried after ~1 minute, not 5
+    finally:
+        set_clock(None)
+    first, second = inbox.messages[0][1], inbox.messages[1][1]
+    assert first["Message-ID"] == second["Message-ID"]
+    [message] = queued(db)
+    assert message.sent_at is not None and message.attempts == 1
+    assert outbox.LEASE <= timedelta(seconds=60)
+
+
+def test_each_notice_is_marked_sent_before_the_next_is_sent(db, smtp_server, monkeypatch):
+    inbox, smtp = smtp_server
+    with db.transaction() as s:
+        for n in range(3):
+            outbox.enqueue(s, f"k{n}", f"warga{n}@example.org", "s", "b")
+    seen = []
+    real_send = outbox._send
+
+    def send_and_look(number, *args):
+        with db.session() as s:  # what another process would see when this message goes out
+            seen.append([m.sent_at is not None for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))])
+        real_send(number, *args)
+
+    monkeypatch.setattr(outbox, "_send", send_and_look)
+    assert outbox.deliver_due(db, smtp) == 3
+    assert len(inbox.messages) == 3
+    assert seen == [[False, False, False], [True, False, False], [True, True, False]]
+
+
+def test_a_claim_is_a_short_lease_taken_one_message_at_a_time(db):
+    with db.transaction() as s:
+        for n in range(2):
+            outbox.enqueue(s, f"k{n}", f"warga{n}@example.org", "s", "b")
+    claimed = outbox._claim(db)
+    assert claimed is not None
+    rows = queued(db)
+    leased = [m for m in rows if m.next_attempt_at > now()]
+    assert [m.id for m in leased] == [claimed[0]]  # only the one being sent is taken
+    assert leased[0].next_attempt_at - now() <= timedelta(seconds=61)

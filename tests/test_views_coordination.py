@@ -451,3 +451,19 @@ def test_an_agency_whose_part_is_over_sees_the_thread_read_only(client, auth, ca
     auth.login("pupr.penghubung")  # the lead writes the combined answer, and may still write here
     html = section(page(client, case))
     assert 'data-testid="message-form"' in html and 'data-testid="thread-read-only"' not in html
+
+
+def test_a_full_disk_leaves_no_thread_file_and_keeps_the_text(client, auth, db, case, folder, monkeypatch):
+    from tests.test_views_public import disk_fills_up_on_file
+
+    auth.login("dinkes.penghubung")
+    tried = disk_fills_up_on_file(monkeypatch, 2)
+    response = client.post(url(case, "messages"), data={
+        "body": "Rekap kunjungan terlampir.", "mentions": [PUPR],
+        "attachments": attach(("a.png", PNG), ("b.pdf", b"%PDF-1 " + b"d" * 5000))})
+    html = response.get_data(as_text=True)
+    assert len(tried) == 2
+    assert response.status_code == 503
+    assert "tidak dapat disimpan" in html and "Rekap kunjungan terlampir." in html
+    assert stored_files(folder) == []
+    assert 'data-testid="message-count">0<' in section(page(client, case))

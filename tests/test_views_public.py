@@ -193,7 +193,7 @@ def test_bad_uploads_are_refused_clearly_and_nothing_is_filed(client, db, app, f
 
 
 def test_a_request_over_the_size_limit_gets_a_clear_413_page(client, app, db):
-    app.config["MAX_CONTENT_LENGTH"] = 2000  # stands for the 60 MB of the real app
+    app.config["TINDAK_MAX_UPLOAD_LENGTH"] = 2000  # stands for the 60 MB of the real app
     response = client.post("/lapor", data={**VALID, "attachments": [(io.BytesIO(PNG + b"0" * 4000), "besar.png")]})
     assert response.status_code == 413
     assert 'data-testid="error-message"' in body(response) and 'href="/lapor"' in body(response)
@@ -480,3 +480,39 @@ def test_gunicorn_access_log_of_the_tracking_flow_holds_no_secret(db, process_en
     assert f"/lacak/{tracking_id}?kode=***" in log  # the e-mailed link's request, masked
     assert f"GET /lacak/{tracking_id} " in log and "POST /lacak " in log
     assert case.secret not in log
+
+# -- a full disk during an upload -------------------------------------------------------------
+
+def disk_fills_up_on_file(monkeypatch, number: int):
+    """The `number`-th file written gets half its bytes onto the disk, then ENOSPC."""
+    import errno
+    from pathlib import Path
+
+    real = Path.write_bytes
+    written = []
+
+    def write_bytes(self, data):
+        written.append(self)
+        if len(written) < number:
+            return real(self, data)
+        with open(self, "wb") as handle:
+            handle.write(data[:len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    return written
+
+
+def test_a_full_disk_leaves_no_file_and_says_nothing_was_saved(client, db, app, monkeypatch):
+    folder = app.extensions["tindak.settings"].attachment_dir
+    tried = disk_fills_up_on_file(monkeypatch, 2)
+    response = client.post("/lapor", data={**VALID, "attachments": [(io.BytesIO(PNG), "satu.png"),
+                                                                    (io.BytesIO(PNG * 10), "dua.png")]})
+    page = body(response)
+    assert len(tried) == 2  # the first file was written in full, the second halfway
+    assert response.status_code == 503
+    assert "tidak dapat disimpan" in page and "Tidak ada yang tersimpan" in page
+    assert 'value="Puskesmas Kampung Dalam tutup jam 10"' in page  # what was typed is kept
+    assert "Sudah tiga hari berturut-turut." in page
+    assert count(db) == 0 and count(db, Attachment) == 0 and count(db, OutboxMessage) == 0
+    assert not folder.exists() or not any(folder.iterdir())

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, session
 from sqlalchemy import text
 
 from engine.db import Database
-from webapp import errors, filters, logs, ratelimit
+from webapp import errors, filters, logs, ratelimit, request_limits
 from webapp.config import Settings
 from webapp.extensions import babel, csrf, limiter, login_manager
 
@@ -40,7 +40,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri or ratelimit.URI,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
-        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         TINDAK_OPEN311_JURISDICTION=settings.open311_jurisdiction or None,
     )
     app.extensions["tindak.settings"] = settings
@@ -50,10 +49,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
     app.config["RATELIMIT_STORAGE_OPTIONS"] = (
         {"database": app.extensions["tindak.db"]} if app.config["RATELIMIT_STORAGE_URI"] == ratelimit.URI else {})
 
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    # before_request hooks run in this order: size caps, then rate limits, then the CSRF
+    # check (which parses the form), so a flood is counted and refused without parsing it
+    request_limits.configure(app)
     limiter.init_app(app)
+    app.before_request(request_limits.route_limits_first)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
     filters.register(app)
     errors.register(app)
     if settings.behind_proxy:

@@ -27,6 +27,7 @@ class Settings:
     ratelimit_storage_uri: str = ""  # "": the app's database, shared by every web process; or redis://, memory://
     ratelimit_enabled: bool = True
     workers: int = 2
+    web_threads: int = 8  # threads per web process (gunicorn gthread)
     public_url: str = ""  # how reporters reach Tindak, for links in e-mails
     attachment_dir: Path = Path("instance/attachments")
     smtp_host: str = ""
@@ -54,6 +55,7 @@ class Settings:
         settings.behind_proxy = _flag(env.get("TINDAK_BEHIND_PROXY"))
         settings.ratelimit_storage_uri = env.get("TINDAK_RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
         settings.workers = int(env.get("TINDAK_WEB_WORKERS", settings.workers))
+        settings.web_threads = int(env.get("TINDAK_WEB_THREADS", settings.web_threads))
         settings.public_url = (env.get("TINDAK_PUBLIC_URL") or f"http://{settings.host}:{settings.port}").rstrip("/")
         settings.attachment_dir = Path(env.get("TINDAK_ATTACHMENT_DIR") or Path.cwd() / "instance" / "attachments")
         settings.smtp_host = env.get("TINDAK_SMTP_HOST", "")

@@ -71,6 +71,13 @@ class AttachmentRejected(ValueError):
         super().__init__(f"{filename}: {code}" if filename else code)
 
 
+class AttachmentNotStored(RuntimeError):
+    """A file could not be written (a full disk, a read-only folder): nothing of the request is saved.
+
+    Whoever opened the transaction removes every file it registered, the partial one too.
+    """
+
+
 @dataclass
 class Upload:
     filename: str
@@ -136,23 +143,31 @@ def safe_name(name: str) -> str:
     return name[-200:] or "lampiran"
 
 
-def write(folder: Path, data: bytes, extension: str) -> tuple[str, Path]:
-    """Write one file under a new random name; returns its storage key and path."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+def write(folder: Path, data: bytes, extension: str, written: list[Path]) -> tuple[str, Path]:
+    """Write one file under a new random name; returns its storage key and path.
+
+    The path goes into `written` *before* the first byte is written, so a write that fails
+    halfway (ENOSPC) leaves a path the caller's clean-up removes, not a stray partial file.
+    Raises AttachmentNotStored when the disk refuses.
+    """
     key = secrets.token_hex(16) + extension
     path = folder / key
-    # readable by Tindak's own user only (0600), whatever the umask; never over an existing file
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-        file.write(data)
+    written.append(path)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # readable by Tindak's own user only (0600), whatever the umask; never over an existing file
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+            file.write(data)
+    except OSError as exc:
+        raise AttachmentNotStored(f"{path.name}: {exc}") from exc
     return key, path
 
 
-def store(session: Session, folder: Path, complaint_id: int, checked: list[tuple[Upload, str, str]]) -> list[Path]:
-    """Write the files and add their rows; returns the paths written (for clean-up on failure)."""
-    written = []
+def store(session: Session, folder: Path, complaint_id: int, checked: list[tuple[Upload, str, str]],
+          written: list[Path]) -> list[Path]:
+    """Write the files and add their rows; each path is added to `written` before it is written."""
     for upload, content_type, extension in checked:
-        key, path = write(folder, upload.data, extension)
-        written.append(path)
+        key, _path = write(folder, upload.data, extension, written)
         session.add(Attachment(complaint_id=complaint_id, filename=safe_name(upload.filename),
                                content_type=content_type, size=len(upload.data), storage_key=key))
     return written

@@ -5,8 +5,11 @@ so ids cannot be probed; a visible task the user may not act on raises Forbidden
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import Database
@@ -28,6 +31,62 @@ class TaskNotFound(NotFound):
     """No such task, or none the user may see."""
 
 
+@dataclass
+class GoneTask:
+    """What became of a task that someone who could have done it finds closed.
+
+    `complaint_id` is set only when the user may still open the case; the status and the
+    names of its open tasks are told either way (they are no more than the task list shows).
+    """
+
+    task_id: str
+    task_name: str
+    state: str  # completed | cancelled
+    completed_by: str | None
+    completed_by_name: str | None
+    completed_at: datetime | None
+    case_status: str | None
+    complaint_id: int | None
+    open_tasks: list[str] = field(default_factory=list)
+
+
+class TaskGone(TaskNotReady):
+    """The task was completed or closed meanwhile; says by whom, when and where the case is now."""
+
+    def __init__(self, gone: GoneTask):
+        self.gone = gone
+        super().__init__(gone.task_id)
+
+
+def gone_task(session: Session, user: User, task_id: str) -> GoneTask | None:
+    """The story of a closed task for a user who could have acted on it, else None (stays 404)."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.state == "ready" or not policy.can_act_on_task(session, user, task):
+        return None
+    complaint = session.scalars(select(Complaint).where(
+        Complaint.process_instance_id == task.process_instance_id)).first()
+    if complaint is None:
+        return None
+    name = session.scalar(select(User.full_name).where(User.username == task.completed_by)) if task.completed_by else None
+    open_tasks = list(session.scalars(select(HumanTask.name).where(
+        HumanTask.process_instance_id == task.process_instance_id, HumanTask.state == "ready")
+        .order_by(HumanTask.created_at)))
+    visible = policy.can_view_case(session, user, complaint.id)
+    return GoneTask(task.id, task.name, task.state, task.completed_by, name, task.completed_at, complaint.status,
+                    complaint.id if visible else None, open_tasks)
+
+
+def task_or_gone(session: Session, user: User, task_id: str) -> tuple[HumanTask, Complaint]:
+    """Like visible_task, but a closed task whose case moved out of sight raises TaskGone, not 404."""
+    try:
+        return visible_task(session, user, task_id)
+    except TaskNotFound:
+        gone = gone_task(session, user, task_id)
+        if gone is not None:
+            raise TaskGone(gone) from None
+        raise
+
+
 def visible_task(session: Session, user: User, task_id: str) -> tuple[HumanTask, Complaint]:
     task = session.get(HumanTask, task_id)
     if task is None:
@@ -43,12 +102,14 @@ def _actionable(session: Session, user: User, task_id: str) -> HumanTask:
         task, _ = visible_task(session, user, task_id)
     except TaskNotFound:
         # a colleague finished it and the case moved out of sight: say so, not "no such task"
-        task = session.get(HumanTask, task_id)
-        if task is not None and task.state != "ready" and policy.can_act_on_task(session, user, task):
-            raise TaskNotReady(task_id) from None
+        gone = gone_task(session, user, task_id)
+        if gone is not None:
+            raise TaskGone(gone) from None
         raise
     if not policy.can_act_on_task(session, user, task):
         raise Forbidden("this task is for another role or agency")
+    if task.state != "ready" and (gone := gone_task(session, user, task_id)) is not None:
+        raise TaskGone(gone)
     return task
 
 

@@ -128,8 +128,8 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
     if checked:
         if attachment_dir is None:
             raise ValueError("attachments need an attachment folder")
-        written = store_attachments(session, attachment_dir, complaint.id, checked)
-        session.info.setdefault(WRITTEN_FILES, []).extend(written)
+        # registered path by path before each write, so a failure halfway still cleans up
+        store_attachments(session, attachment_dir, complaint.id, checked, session.info.setdefault(WRITTEN_FILES, []))
     engine.start(session, COMPLAINT_PROCESS, initial, actor or "pelapor", link)
     if notifier is not None:
         notifier.complaint_received(session, complaint, secret)

@@ -43,13 +43,12 @@ def store(attachment_dir: Path, checked: list[tuple[Upload, str, str]], written:
           ) -> list[CoordinationAttachment]:
     """Write the files and return their rows (not yet added to a message).
 
-    Each path goes into `written` as soon as the file exists, so whoever opened the transaction
-    can remove them all if it fails, even halfway through.
+    Each path goes into `written` before its first byte is written, so whoever opened the
+    transaction can remove them all if it fails, even halfway through one file (a full disk).
     """
     rows = []
     for upload, content_type, extension in checked:
-        key, path = attachments.write(attachment_dir / FOLDER, upload.data, extension)
-        written.append(path)
+        key, _path = attachments.write(attachment_dir / FOLDER, upload.data, extension, written)
         rows.append(CoordinationAttachment(filename=attachments.safe_name(upload.filename), content_type=content_type,
                                            size=len(upload.data), storage_key=key, created_at=now()))
     return rows

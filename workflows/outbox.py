@@ -1,8 +1,12 @@
 """The transactional outbox: notices are rows written with the change, sent later by the worker.
 
-Delivery is at-least-once with a stable Message-ID per row: a crash after the SMTP server
-accepted a message but before the row was marked sent makes the worker send it again with
-the same Message-ID, which mail systems use to drop the duplicate.
+Delivery is at-least-once. Each notice is claimed alone with a short lease (LEASE), sent
+outside any transaction, and marked sent in its own transaction the moment the SMTP server
+accepts it. A worker killed between that acceptance and the commit (milliseconds) leaves the
+row leased; about a minute later another round sends it again, with the same Message-ID.
+Mail servers are not assumed to drop such a duplicate: the reporter may get it twice.
+A send slower than the lease (a server that stalls near every timeout) may also be sent by
+a second worker meanwhile; SmtpSettings.timeout (per step) is kept well below LEASE.
 
 A link that carries a secret (the reporter's tracking link) is not written into the body: the
 body holds SECRET_LINK where it goes and the link waits in `secret_link`, put in only when the
@@ -28,7 +32,7 @@ from workflows.models import OutboxMessage
 log = logging.getLogger("tindak.outbox")
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... up to about an hour
-LEASE = timedelta(minutes=5)  # a claimed notice whose worker died is tried again after this
+LEASE = timedelta(seconds=60)  # a claimed notice whose worker died is tried again after this
 SECRET_LINK = "[tindak:secret-link]"  # where the secret link goes in a body (migration 0009 uses it too)
 
 
@@ -71,7 +75,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     starttls: bool = False
-    timeout: float = 20.0
+    timeout: float = 15.0  # per SMTP step, so a server stalling at one step cannot outlast LEASE
 
 
 def enqueue(session: Session, dedupe_key: str, recipient: str | None, subject: str, body: str,
@@ -121,15 +125,20 @@ def _claim(db: Database) -> tuple[int, str, str, str] | None:
         return message.id, message.recipient, message.subject, body
 
 
-def _settle(db: Database, message_id_number: int, error: Exception | None) -> None:
+def _mark_sent(db: Database, message_id_number: int) -> None:
+    """Record the server's acceptance at once, in a transaction of its own (never batched)."""
     with db.transaction() as session:
         message = session.get(OutboxMessage, message_id_number)
         message.attempts += 1
-        if error is None:
-            message.sent_at = now()
-            message.secret_link = None  # delivered: the table need not keep the secret
-            log.info("sent notice %s to %s", message.id, mask_email(message.recipient))
-            return
+        message.sent_at = now()
+        message.secret_link = None  # delivered: the table need not keep the secret
+        log.info("sent notice %s to %s", message.id, mask_email(message.recipient))
+
+
+def _settle(db: Database, message_id_number: int, error: Exception) -> None:
+    with db.transaction() as session:
+        message = session.get(OutboxMessage, message_id_number)
+        message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         if message.attempts >= MAX_ATTEMPTS:
             message.failed_at = now()
@@ -145,8 +154,8 @@ def _settle(db: Database, message_id_number: int, error: Exception | None) -> No
 def deliver_due(db: Database, smtp: SmtpSettings, limit: int = 50) -> int:
     """Send up to `limit` due notices; returns how many were sent.
 
-    Each is claimed, sent outside any transaction (no lock is held while SMTP talks), then
-    marked sent or rescheduled with exponential backoff.
+    One at a time: claimed with a short lease, sent outside any transaction (no lock is held
+    while SMTP talks), then at once marked sent, or rescheduled with exponential backoff.
     """
     sent = 0
     for _ in range(limit):
@@ -159,7 +168,7 @@ def deliver_due(db: Database, smtp: SmtpSettings, limit: int = 50) -> int:
         except (OSError, smtplib.SMTPException) as exc:
             _settle(db, number, exc)
             continue
-        _settle(db, number, None)
+        _mark_sent(db, number)
         sent += 1
     return sent
 

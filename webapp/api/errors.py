@@ -21,6 +21,13 @@ class ErrorBodySchema(ma.Schema):
     fields = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.String(), required=True,
         metadata={"description": "Field name (\"\" for the whole form) → what is wrong with it"})
+    # only for a task closed meanwhile (codes task_completed, task_closed; 409 or 410)
+    completed_by = ma.fields.String(allow_none=True, metadata={"description": "Username who completed the task"})
+    completed_by_name = ma.fields.String(allow_none=True)
+    completed_at = ma.fields.DateTime(allow_none=True)
+    case_status = ma.fields.String(allow_none=True, metadata={"description": "The case's status now"})
+    open_tasks = ma.fields.List(ma.fields.String(), metadata={"description": "Names of the case's open tasks now"})
+    case = ma.fields.String(allow_none=True, metadata={"description": "The case's API URL; null if out of sight"})
 
 
 class ErrorSchema(ma.Schema):

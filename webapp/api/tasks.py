@@ -24,7 +24,7 @@ def _task_answer(task_id: str) -> dict:
     """The task as the caller now sees it (after a command)."""
     user = api_user()
     with services.db().session() as s:
-        task, complaint = commands.visible_task(s, user, task_id)
+        task, complaint = commands.task_or_gone(s, user, task_id)
         return task_detail(s, services.process_engine(), user, task, complaint)
 
 
@@ -52,12 +52,16 @@ def list_tasks(tab, sort, page, per_page, overdue, category=None, status=None, a
 @bp.get("/<string:task_id>")
 @bp.reads
 @bp.response(200, TaskDetailSchema)
-@bp.errors(401, 404, 429)
+@bp.errors(401, 404, 410, 429)
 def get_task(task_id):
     """Get a task with its form
 
     The task, its case, the JSON Schema and UI schema of its form, the instructions of the
     diagram, and the `actions` the caller may take now. 404 for a task the caller may not see.
+    410 for a task closed meanwhile whose case the caller no longer sees, if the caller could
+    have done it: the error then says who completed it (`completed_by`), when (`completed_at`),
+    the case's status and open tasks now, and `case` (the case's URL, or null if out of sight).
+    Completing such a task answers 409 with the same information.
     """
     return _task_answer(task_id)
 

@@ -93,6 +93,13 @@ def register(bp: Blueprint) -> None:
         message = app_errors.MESSAGES.get(status, app_errors.MESSAGES[400])()
         return error_response(status, [message], _kept_headers(exc))
 
+    @bp.errorhandler(app_errors.OperationalError)
+    @bp.errorhandler(app_errors.InterfaceError)
+    @bp.errorhandler(app_errors.PoolTimeout)
+    def database_down(exc: Exception):
+        current_app.logger.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
+        return error_response(503, [app_errors.MESSAGES[503]()])
+
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception):
         current_app.logger.exception("unhandled error on %s", request.path)

@@ -7,16 +7,17 @@ the thread, always as downloads; everyone else gets 404.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp import services
+from webapp.errors import not_stored_message
 from webapp.views.coordination import case_anchor, section_url
 from workflows import commands
-from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload, served_as
+from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload, served_as
 from workflows.cases import visible_complaint
 from workflows.coordination import involved_agencies
 from workflows.coordination_attachments import path_of
@@ -110,6 +111,9 @@ def message(complaint_id: int):
                      attachment_dir=services.settings().attachment_dir)
     except AttachmentRejected as exc:
         return _render_form(complaint, 422, {"attachments": _attachment_message(exc)}, values, chosen)
+    except AttachmentNotStored:  # a full disk: the message was not saved, its files are gone again
+        current_app.logger.exception("a thread file could not be stored")
+        return _render_form(complaint, 503, {"attachments": not_stored_message()}, values, chosen)
     except InvalidMessage as exc:
         errors = ({"body": _("Write a message or attach a file before sending.")} if exc.reason == "empty"
                   else {"mentions": _("Only agencies involved in this case can be mentioned.")})

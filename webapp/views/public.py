@@ -11,7 +11,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -24,7 +24,7 @@ from engine.models import HumanTask, ProcessInstance
 from webapp import content_language, errors, form_render, labels, services
 from webapp.extensions import limiter
 from workflows import public, roles
-from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, Upload
+from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload
 from workflows.case_errors import StepFailed
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
 from workflows.models import Agency, Attachment, Category
@@ -79,7 +79,7 @@ def _http_error(exc: HTTPException):
                     "minute and try again. Nothing was sent.")
     else:
         message = errors.MESSAGES.get(exc.code or 500, errors.MESSAGES[500])()
-    return render_template("public/error.html", status=exc.code, message=message), exc.code or 500
+    return errors.error_page(exc.code or 500, message)  # renders even while the database is down
 
 
 # -- the complaint form ---------------------------------------------------------------------
@@ -207,6 +207,9 @@ def complaint_form():
         return _render_form(request.form, _domain_messages(exc.fields), chosen, 422)
     except AttachmentRejected as exc:
         return _render_form(request.form, {"attachments": _attachment_message(exc)}, chosen, 422)
+    except AttachmentNotStored:  # a full disk: nothing was filed, the files are gone again
+        current_app.logger.exception("a complaint's file could not be stored")
+        return _render_form(request.form, {"attachments": errors.not_stored_message()}, chosen, 503)
     tracking_id = filed.complaint.tracking_id
     session[FILED] = {"tracking_id": tracking_id, "emailed": bool(data.reporter_email),
                       "link": url_for(".tracking", tracking_id=tracking_id, kode=filed.tracking_secret, _external=True)}

@@ -235,7 +235,7 @@ def _without_title(text: str, title: str) -> str:
 def _task_context(user: User, task_id: str) -> dict:
     """Everything the task page shows, read in one session. TaskNotFound if not visible."""
     with services.db().session() as s:
-        task, complaint = commands.visible_task(s, user, task_id)
+        task, complaint = commands.task_or_gone(s, user, task_id)  # TaskGone: who took it, where it is now
         instance = s.get(ProcessInstance, task.process_instance_id)
         # labels, help texts and choices in the visitor's language (names and values never change)
         forms = content_language.forms_of(instance.process_version)
