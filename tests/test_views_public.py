@@ -484,22 +484,22 @@ def test_gunicorn_access_log_of_the_tracking_flow_holds_no_secret(db, process_en
 # -- a full disk during an upload -------------------------------------------------------------
 
 def disk_fills_up_on_file(monkeypatch, number: int):
-    """The `number`-th file written gets half its bytes onto the disk, then ENOSPC."""
+    """The `number`-th attachment written gets half its bytes onto the disk, then ENOSPC."""
     import errno
-    from pathlib import Path
 
-    real = Path.write_bytes
+    from workflows import attachments
+
+    real = attachments.write_private
     written = []
 
-    def write_bytes(self, data):
-        written.append(self)
+    def write_private(path, data):
+        written.append(path)
         if len(written) < number:
-            return real(self, data)
-        with open(self, "wb") as handle:
-            handle.write(data[:len(data) // 2])
+            return real(path, data)
+        real(path, data[:len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(attachments, "write_private", write_private)
     return written
 
 

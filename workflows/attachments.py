@@ -143,6 +143,13 @@ def safe_name(name: str) -> str:
     return name[-200:] or "lampiran"
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """A new file readable by Tindak's own user only (0600), whatever the umask; never over an
+    existing one."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
+
+
 def write(folder: Path, data: bytes, extension: str, written: list[Path]) -> tuple[str, Path]:
     """Write one file under a new random name; returns its storage key and path.
 
@@ -155,9 +162,7 @@ def write(folder: Path, data: bytes, extension: str, written: list[Path]) -> tup
     written.append(path)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # readable by Tindak's own user only (0600), whatever the umask; never over an existing file
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-            file.write(data)
+        write_private(path, data)
     except OSError as exc:
         raise AttachmentNotStored(f"{path.name}: {exc}") from exc
     return key, path
