@@ -23,7 +23,7 @@ lock: $(BIN)/.installed
 
 ## Known vulnerabilities in the locked packages (PyPI's advisory data; needs PyPI's JSON API)
 audit: $(BIN)/.installed
-	$(BIN)/pip-audit --strict --disable-pip --no-deps --vulnerability-service pypi -r requirements.lock
+	$(BIN)/pip-audit --strict --disable-pip --vulnerability-service pypi -r requirements.lock
 
 ## Compile the Indonesian and English message catalogs
 translations: $(BIN)/.installed
