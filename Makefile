@@ -4,13 +4,26 @@ PYTHON ?= python3
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: run test bench translations clean
+.PHONY: run test bench translations audit lock clean
 
-$(BIN)/.installed: pyproject.toml
+# Installs exactly requirements.lock (every package pinned and hash-checked), then Tindak itself
+# without resolving anything more; `pip check` fails here if pyproject.toml gained a dependency
+# that the lock lacks (run `make lock`).
+$(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+## Regenerate requirements.lock from pyproject.toml (runtime + dev); LOCK_ARGS=--upgrade for newer pins
+lock: $(BIN)/.installed
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+
+## Known vulnerabilities in the locked packages (PyPI's advisory data; needs PyPI's JSON API)
+audit: $(BIN)/.installed
+	$(BIN)/pip-audit --strict --disable-pip --vulnerability-service pypi -r requirements.lock
 
 ## Compile the Indonesian and English message catalogs
 translations: $(BIN)/.installed

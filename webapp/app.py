@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, jsonify, session
+from flask import Flask, jsonify, request, session
+from flask_login import current_user
 from sqlalchemy import text
 
 from engine.db import Database
@@ -86,6 +87,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
+        # A logged-in officer's pages hold case data (names of reporters, confidential cases):
+        # no browser or proxy cache keeps them, unless the view chose its own Cache-Control.
+        if ("Cache-Control" not in response.headers and request.endpoint != "static"
+                and current_user.is_authenticated):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return app
