@@ -72,7 +72,8 @@ def check(paths: list[Path], context: CheckContext, dry_run: bool = True) -> Che
     analysed further, and only one without static errors is dry-run.
     """
     from engine.deploy import parse  # deploy calls check; the import here avoids the cycle
-    from engine.static_check import check_specs, xml_warnings
+    from engine.diagram_check import xml_warnings
+    from engine.static_check import check_specs
     from engine.translations import check_translations
 
     report = CheckReport()

@@ -75,3 +75,34 @@ def readable(message: str) -> str:
 def parse_xml(path: Path):
     """Parse a file into an lxml tree (raises etree.XMLSyntaxError / OSError)."""
     return etree.parse(str(path))
+
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+CAMUNDA_IGNORED = {
+    "formKey": "forms come from the property formJsonSchemaFilename",
+    "assignee": "who takes a task comes from its lane (or the property role)",
+    "candidateGroups": "who takes a task comes from its lane (or the property role)",
+    "candidateUsers": "who takes a task comes from its lane (or the property role)",
+    "dueDate": "deadlines come from a boundary timer marked as the deadline",
+    "class": "service tasks do not run Java classes here",
+    "expression": "Camunda expressions do not run here",
+    "delegateExpression": "Camunda expressions do not run here",
+}
+
+
+def xml_warnings(roots: dict) -> list[DiagramProblem]:
+    """What a Camunda Modeler diagram says that Tindak ignores, named so nobody relies on it."""
+    found = []
+    for file_name, root in roots.items():
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for attribute in element.attrib:
+                if not attribute.startswith(f"{{{CAMUNDA_NS}}}"):
+                    continue
+                local = attribute.split("}")[1]
+                why = CAMUNDA_IGNORED.get(local, "Camunda extensions are not read by Tindak")
+                found.append(DiagramProblem(
+                    file_name, f"camunda:{local}=\"{element.get(attribute)}\" is ignored: {why}",
+                    line=element.sourceline, element_id=element.get("id"), severity="warning"))
+    return found
