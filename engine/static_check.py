@@ -17,8 +17,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.check import CheckContext
 from engine.diagram_check import line_of
 from engine.errors import DiagramProblem
-from engine.name_flow import (Code, add_returned, compile_problems, may_be_set, names_in,
-                              steps_of)
+from engine.name_flow import (
+    Code,
+    add_returned,
+    compile_problems,
+    may_be_set,
+    names_in,
+    steps_of,
+)
 
 BUILTIN_NAMES = set(dir(builtins))
 ISO_DURATION = re.compile(r"^R?\d*/?P(?:\d+[YMWD])*(?:T(?:\d+[HMS])+)?$")
