@@ -87,11 +87,22 @@ def page(browser):
     context.close()
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot for people to look at (not compared by the tests)."""
+def shot(page, name: str, target=None) -> Path:
+    """Save a screenshot (full page, or of `target`, a locator) for people to look at, and check it
+    shows something: a blank or one-colour page (a failed render, an unstyled error) fails."""
+    from PIL import Image
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if target is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        target.screenshot(path=str(path))
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
+        pixels = image.width * image.height
+    assert len(colours) > 16 or not colours, f"{name}: the screenshot is nearly blank ({len(colours)} colours)"
+    assert max((count for count, _ in colours), default=0) < 0.995 * pixels, f"{name}: one colour fills it"
     return path
 
 

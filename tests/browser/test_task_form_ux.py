@@ -102,7 +102,7 @@ def test_the_case_diagram_is_readable_and_shows_the_current_step(page, live_serv
     assert frame["x"] <= current["x"] and current["x"] + current["width"] <= frame["x"] + frame["width"]
     assert frame["y"] <= current["y"] and current["y"] + current["height"] <= frame["y"] + frame["height"]
     diagram.scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/tindak-screenshots/ux-04-case-diagram.png")
+    shot(page, "ux-04-case-diagram", diagram)
 
     # the zoom buttons work from the keyboard
     zoom_in = page.locator("[data-diagram-zoom=in]")
