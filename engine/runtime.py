@@ -29,7 +29,8 @@ from engine.clock import drive_spiffworkflow_timers, now
 from engine.deploy import latest_version
 from engine.errors import ConcurrentUpdate, NotAllowed, NotFound, RepairRefused, ScriptFailed, TaskNotReady
 from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from engine.scripting import DEFAULT_TIME_LIMIT, make_script_engine
+from engine.script_limits import DEFAULT_TIME_LIMIT
+from engine.scripting import make_script_engine
 from engine.task_projection import Router, Routing
 from engine.timers import next_timer_at, stamp_armed
 

@@ -51,7 +51,7 @@ class Step:
 def compile_problems(source: str, mode: str) -> list[tuple[int | None, str]]:
     """Syntax problems of a script or expression: (line within the source, message)."""
     try:
-        from engine.scripting import compile_problems as restricted
+        from engine.script_policy import compile_problems as restricted
     except ImportError:  # the restricted compiler is optional for the analysis
         restricted = None
     if restricted is not None:
