@@ -12,7 +12,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.forms import DOCUMENT_KEYWORD
-from engine.scripting import compile_problems
+from engine.script_policy import compile_problems
 
 
 @dataclass

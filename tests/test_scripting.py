@@ -22,12 +22,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import scripting
+from engine import script_limits
 from engine.deploy import deploy
 from engine.errors import ScriptFailed
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
-from engine.scripting import (ScriptLimitExceeded, ScriptRefused, compile_problems, make_script_engine)
+from engine.script_errors import ScriptLimitExceeded, ScriptRefused
+from engine.script_policy import compile_problems
+from engine.scripting import make_script_engine
 from tests.casework import Case
 from tests.conftest import BPMN_DIR, DATA
 
@@ -146,7 +148,7 @@ def test_refusals_name_the_line():
     assert refused.value.line == 3
 
 
-@pytest.mark.skipif(scripting._process_size.bytes() is None, reason="the memory bound needs Linux's /proc")
+@pytest.mark.skipif(script_limits._process_size.bytes() is None, reason="the memory bound needs Linux's /proc")
 def test_a_stopped_process_growth():
     """Copying big lists in a loop is stopped by the memory bound before the time bound."""
     script = "big = [0] * 100000\nkept = []\nwhile True:\n    kept.append(big.copy())"
@@ -184,7 +186,7 @@ def test_one_thread_stopped_leaves_another_running():
     for thread in threads:
         thread.join()
     assert outcome == {"runaway": f"the script ran longer than {FAST:g} s and was stopped", "steady": 100000}
-    assert getattr(scripting._current, "run", None) is None  # nothing left armed in this thread
+    assert getattr(script_limits._current, "run", None) is None  # nothing left armed in this thread
 
 
 LEGITIMATE = '''\

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.deploy import deploy
 from engine.errors import RepairRefused
 from engine.models import AuditEvent, HumanTask, ProcessInstance
-from engine.runtime import backoff
+from engine.repair import backoff
 from tests.conftest import DATA, MONDAY
 from tests.stuck import (STUCK_RENAMED, STUCK_V2, deploy_folder, fail_prepare, instance, new_case, ready,
                          stuck_v1, user)

@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from engine.db import Database
 from engine.errors import EngineError, ScriptFailed
-from engine.runtime import ProcessEngine, StepError, describe_failure
+from engine.repair import StepError, describe_failure
+from engine.runtime import ProcessEngine
 from workflows.models import Complaint
 
 log = logging.getLogger("tindak.case_errors")

@@ -25,7 +25,8 @@ from engine.clock import now
 from engine.db import Database
 from engine.errors import ConcurrentUpdate, NotFound, RepairRefused
 from engine.models import ProcessInstance, ProcessVersion
-from engine.runtime import ProcessEngine, describe_failure
+from engine.repair import describe_failure
+from engine.runtime import ProcessEngine
 from workflows import policy
 from workflows.case_errors import StepFailed, is_step_failure, recording_failures
 from workflows.cases import visible_complaint

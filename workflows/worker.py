@@ -30,7 +30,7 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
     workers run; a worker killed mid-way leaves each case either done or untouched.
 
     A case whose step fails, whatever the exception, rolls back whole; it is then marked in
-    error in a transaction of its own, with a back-off (`engine.runtime.backoff`) during which no
+    error in a transaction of its own, with a back-off (`engine.repair.backoff`) during which no
     worker claims it, and the round goes on with the other cases.
     """
     fired, passed_over = 0, set()  # cases that failed or had nothing to fire yet: not again this round
