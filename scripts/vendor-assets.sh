@@ -34,7 +34,8 @@ unpack bpmn-js "$BPMN_JS"
 mkdir -p "$dest/bpmn-js"
 cp "$work/bpmn-js/package/dist/bpmn-navigated-viewer.production.min.js" "$work/bpmn-js/package/LICENSE" "$dest/bpmn-js/"
 cp "$work/bpmn-js/package/dist/assets/bpmn-js.css" "$work/bpmn-js/package/dist/assets/diagram-js.css" "$dest/bpmn-js/"
-cp -r "$work/bpmn-js/package/dist/assets/bpmn-font" "$dest/bpmn-js/"
+# No bpmn-font: it draws the Modeler's palette and context-pad icons; the NavigatedViewer
+# draws diagrams as SVG and uses no bpmn-icon class.
 
 cat > "$dest/VERSIONS" <<TXT
 bootstrap $BOOTSTRAP
