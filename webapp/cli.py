@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from engine.db import Database
-from engine.deploy import deploy as deploy_processes
 from engine.errors import InvalidDiagram
 from webapp.config import Settings
 
