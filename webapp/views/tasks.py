@@ -1,7 +1,6 @@
 """Officers' task list (tabs, filters, claim/release/assign) and the task page with its form."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from werkzeug.routing import BuildError
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from webapp import errors, form_render, labels, services
+from webapp.redirects import local_target
 from webapp.views.coordination import section_url, task_question
 from workflows import commands, policy, roles, task_lists
 from workflows.case_errors import StepFailed
@@ -132,12 +132,7 @@ def index():
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    # "//host" and "/\host" both leave the site in a browser
-    local = (target.startswith("/") and not target.startswith("//") and "\\" not in target
-             and not parts.scheme and not parts.netloc)
-    return target if local else url_for("tasks.index")
+    return local_target(request.form.get("next")) or url_for("tasks.index")
 
 
 def _holder_name(task_id: str) -> str:
