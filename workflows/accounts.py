@@ -11,7 +11,6 @@ with a password change, an admin's reset or deactivation.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import now
 from engine.db import Database
+from workflows.digests import sha256_hex
 from workflows.models import ApiToken, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -103,10 +103,6 @@ def set_password(session: Session, user: User, new: str) -> None:
     user.password_hash = generate_password_hash(new)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_api_token(db: Database, user_id: int, name: str, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME) -> str:
     """Create a token valid for `lifetime` and return it; it is shown once and only its hash is stored."""
     name = (name or "").strip()[:100]
@@ -117,7 +113,7 @@ def create_api_token(db: Database, user_id: int, name: str, lifetime: timedelta 
     token = "tdk_" + secrets.token_urlsafe(32)
     with db.transaction() as session:
         created = now()
-        session.add(ApiToken(user_id=user_id, name=name, token_hash=hash_token(token), created_at=created,
+        session.add(ApiToken(user_id=user_id, name=name, token_hash=sha256_hex(token), created_at=created,
                              expires_at=created + lifetime))
     return token
 
@@ -132,7 +128,7 @@ def revoke_api_token(db: Database, user_id: int, token_id: int) -> None:
 
 def user_for_token(db: Database, token: str) -> User | None:
     """The active owner of an unrevoked, unexpired token (and note when it was last used)."""
-    digest = hash_token(token or "")
+    digest = sha256_hex(token or "")
     moment = now()
     with db.session() as session:  # most calls only read: no write lock for them
         row = session.scalars(select(ApiToken).where(
