@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine.clock import now
 from engine.db import Database
 from workflows.digests import sha256_hex
-from workflows.models import ApiToken, User
+from workflows.models import Agency, ApiToken, User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_SESSION_AGE = timedelta(days=30)  # also the longest a remember-me cookie may be kept
@@ -29,6 +29,20 @@ DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 LAST_USED_GRANULARITY = timedelta(minutes=1)  # a token's last use is written at most this often
 # checked against when the user does not exist, so both answers take as long
 _DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
+
+
+def users_with_role(session: Session, role: str | None, agency_code: str | None = None, *,
+                    with_email: bool = False) -> list[User]:
+    """Active users with `role` at the agency `agency_code` (at any agency when it is None), by
+    name; `with_email` keeps only those with an e-mail address (for notices)."""
+    if not role:
+        return []
+    query = select(User).where(User.active, User.role == role).order_by(User.full_name, User.id)
+    if agency_code:
+        query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == agency_code)
+    if with_email:
+        query = query.where(User.email.is_not(None), User.email != "")
+    return list(session.scalars(query))
 
 
 class PasswordRejected(ValueError):
