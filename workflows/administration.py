@@ -29,7 +29,7 @@ from workflows.accounts import MIN_PASSWORD_LENGTH, end_all_access, revoke_token
 from workflows.commands import Forbidden
 from workflows.emails import is_email
 from workflows.models import Agency, Category, Complaint, User
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 log = logging.getLogger("tindak.admin")
 
@@ -265,11 +265,7 @@ def user_page(session: Session, actor: User, f: UserFilter) -> Page:
         query = query.where(Agency.code == f.agency)
     if f.active is not None:
         query = query.where(User.active.is_(f.active))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, f.page)
-    rows = session.scalars(query.order_by(User.full_name, User.id)
-                           .limit(f.per_page).offset((page - 1) * f.per_page)).all()
-    return Page(list(rows), total, page, f.per_page)
+    return paginate(session, query.order_by(User.full_name, User.id), f.page, f.per_page)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from workflows.digests import sha256_hex
 from workflows.models import Agency, Complaint
 from workflows.notifications import Notifier
 from workflows.publication import PUBLIC_KEYWORD, PUBLISHED, names_publish_points
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 REPORTER_ACTOR = "pelapor"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -189,11 +189,7 @@ def public_listing(session: Session, q: ListingQuery) -> Page:
         query = query.where(Complaint.category_code == q.category)
     if q.status:
         query = query.where(Complaint.status == q.status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, q.page)
-    rows = list(session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                                .limit(q.per_page).offset((page - 1) * q.per_page)))
-    return Page(rows, total, page, q.per_page)
+    return paginate(session, query.order_by(Complaint.created_at.desc(), Complaint.id.desc()), q.page, q.per_page)
 
 
 def public_counts(session: Session, at: datetime) -> dict[str, int]:

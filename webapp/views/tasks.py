@@ -115,10 +115,8 @@ def index():
         if tab not in tabs:
             tab = "mine" if counts.get("mine") else "team"
         f = _filter_from_args(request.args)
-        page = task_lists.task_page(s, user, tab, f)
-        if page.page > page.pages:  # a stale link past the end: show the last page
-            f.page = page.pages
-            page = task_lists.task_page(s, user, tab, f)
+        page = task_lists.task_page(s, user, tab, f)  # a stale link past the end shows the last page
+        f.page = page.page
         return render_template(
             "tasks/index.html", tab=tab, tabs=tabs, counts=counts, f=f, page=page,
             filtered=any([f.category, f.status, f.agency, f.overdue, f.sla, f.text]), query_args=_query_args(f),
