@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 
 BOOTSTRAP=5.3.9
 BOOTSTRAP_ICONS=1.13.2
-HTMX=2.0.8
 BPMN_JS=18.31.1
 
 dest=webapp/static/vendor
@@ -31,20 +30,16 @@ mkdir -p "$dest/bootstrap-icons/fonts"
 cp "$work/bootstrap-icons/package/font/bootstrap-icons.min.css" "$work/bootstrap-icons/package/LICENSE" "$dest/bootstrap-icons/"
 cp "$work/bootstrap-icons/package/font/fonts/"bootstrap-icons.woff* "$dest/bootstrap-icons/fonts/"
 
-unpack htmx.org "$HTMX"
-mkdir -p "$dest/htmx"
-cp "$work/htmx.org/package/dist/htmx.min.js" "$work/htmx.org/package/LICENSE" "$dest/htmx/"
-
 unpack bpmn-js "$BPMN_JS"
 mkdir -p "$dest/bpmn-js"
 cp "$work/bpmn-js/package/dist/bpmn-navigated-viewer.production.min.js" "$work/bpmn-js/package/LICENSE" "$dest/bpmn-js/"
 cp "$work/bpmn-js/package/dist/assets/bpmn-js.css" "$work/bpmn-js/package/dist/assets/diagram-js.css" "$dest/bpmn-js/"
-cp -r "$work/bpmn-js/package/dist/assets/bpmn-font" "$dest/bpmn-js/"
+# No bpmn-font: it draws the Modeler's palette and context-pad icons; the NavigatedViewer
+# draws diagrams as SVG and uses no bpmn-icon class.
 
 cat > "$dest/VERSIONS" <<TXT
 bootstrap $BOOTSTRAP
 bootstrap-icons $BOOTSTRAP_ICONS
-htmx.org $HTMX
 bpmn-js $BPMN_JS
 TXT
 echo "vendored into $dest:"; cat "$dest/VERSIONS"

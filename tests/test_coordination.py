@@ -23,9 +23,10 @@ from engine.models import HumanTask, ProcessInstance
 from tests.conftest import BPMN_DIR, DATA, MONDAY, FrozenClock
 from workflows import commands, coordination, policy, roles
 from workflows.cases import CaseNotFound, visible_complaint
-from workflows.complaints import hash_secret, new_tracking_id
+from workflows.complaints import new_tracking_id
 from workflows.coordination import Ask, CoordinationRefused, CoordinationRequest
 from workflows.coordination_thread import InvalidMessage, post_message, thread_of
+from workflows.digests import sha256_hex
 from workflows.models import Agency, Complaint, OutboxMessage, User
 from workflows.notifications import Notifier
 from workflows.process import NEW_COMPLAINTS, make_process_engine
@@ -74,7 +75,7 @@ class HostCase:
         self.secret = secrets.token_urlsafe(18)
         with db.transaction() as s:
             complaint = Complaint(
-                tracking_id=new_tracking_id(), tracking_secret_hash=hash_secret(self.secret),
+                tracking_id=new_tracking_id(), tracking_secret_hash=sha256_hex(self.secret),
                 title="Drainase tersumbat di Jl. Sungai Raya Dalam", description="Air meluap tiap hujan.",
                 category_code="infrastruktur", classification="pengaduan", channel="web", anonymous=anonymous,
                 reporter_name="Budi Santoso", reporter_email="budi@example.org", status="proses")

@@ -169,7 +169,7 @@ def test_pagination_shows_25_a_page(client, auth, db, process_engine, english):
     html = first.get_data(as_text=True)
     assert tracking_ids(first) == [tracking(c) for c in cases[:25]]
     assert "Showing 1–25 of 27 tasks" in html
-    assert 'href="/tasks/?tab=team&amp;page=2&amp;sort=age"' in html  # page links keep the sort
+    assert 'href="/tasks/?tab=team&amp;sort=age&amp;page=2"' in html  # page links keep the sort
     second = client.get("/tasks/?tab=team&sort=age&page=2")
     assert tracking_ids(second) == [tracking(c) for c in cases[25:]]
     assert "Showing 26–27 of 27 tasks" in second.get_data(as_text=True)

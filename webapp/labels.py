@@ -1,15 +1,31 @@
 """Labels people see for codes that live in data (statuses, roles, classifications)."""
+from collections.abc import Iterator, Mapping
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-STATUS = {
-    "belum_terverifikasi": _l("Not yet verified"),
-    "tertunda": _l("Pending (waiting for the reporter)"),
-    "terdisposisi": _l("Dispositioned / not yet followed up"),
-    "proses": _l("In process"),
-    "selesai": _l("Finished"),
-    "diarsipkan": _l("Archived"),
-    "dialihkan_ombudsman": _l("Transferred to the Ombudsman"),
-}
+from workflows import statuses
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "id"
+
+
+class _StatusLabels(Mapping):
+    """Status code -> label in the request's language, read from workflows.statuses (the one source)."""
+
+    def __getitem__(self, code: str) -> str:
+        return statuses.labels(_language())[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(statuses.LABELS_ID)
+
+    def __len__(self) -> int:
+        return len(statuses.LABELS_ID)
+
+
+STATUS = _StatusLabels()
 STATUS_COLOUR = {
     "belum_terverifikasi": "secondary", "tertunda": "warning", "terdisposisi": "info",
     "proses": "primary", "selesai": "success", "diarsipkan": "dark", "dialihkan_ombudsman": "danger",
@@ -62,4 +78,4 @@ EVENT = {
 
 
 def status_label(code: str | None) -> str:
-    return str(STATUS.get(code or "", code or ""))
+    return statuses.label(code, _language())

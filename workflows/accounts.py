@@ -11,7 +11,6 @@ with a password change, an admin's reset or deactivation.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -21,7 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import now
 from engine.db import Database
-from workflows.models import ApiToken, User
+from workflows.digests import sha256_hex
+from workflows.models import Agency, ApiToken, User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_SESSION_AGE = timedelta(days=30)  # also the longest a remember-me cookie may be kept
@@ -29,6 +29,20 @@ DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 LAST_USED_GRANULARITY = timedelta(minutes=1)  # a token's last use is written at most this often
 # checked against when the user does not exist, so both answers take as long
 _DUMMY_HASH = generate_password_hash("not-a-password-anyone-has")
+
+
+def users_with_role(session: Session, role: str | None, agency_code: str | None = None, *,
+                    with_email: bool = False) -> list[User]:
+    """Active users with `role` at the agency `agency_code` (at any agency when it is None), by
+    name; `with_email` keeps only those with an e-mail address (for notices)."""
+    if not role:
+        return []
+    query = select(User).where(User.active, User.role == role).order_by(User.full_name, User.id)
+    if agency_code:
+        query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == agency_code)
+    if with_email:
+        query = query.where(User.email.is_not(None), User.email != "")
+    return list(session.scalars(query))
 
 
 class PasswordRejected(ValueError):
@@ -103,10 +117,6 @@ def set_password(session: Session, user: User, new: str) -> None:
     user.password_hash = generate_password_hash(new)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_api_token(db: Database, user_id: int, name: str, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME) -> str:
     """Create a token valid for `lifetime` and return it; it is shown once and only its hash is stored."""
     name = (name or "").strip()[:100]
@@ -117,7 +127,7 @@ def create_api_token(db: Database, user_id: int, name: str, lifetime: timedelta 
     token = "tdk_" + secrets.token_urlsafe(32)
     with db.transaction() as session:
         created = now()
-        session.add(ApiToken(user_id=user_id, name=name, token_hash=hash_token(token), created_at=created,
+        session.add(ApiToken(user_id=user_id, name=name, token_hash=sha256_hex(token), created_at=created,
                              expires_at=created + lifetime))
     return token
 
@@ -132,7 +142,7 @@ def revoke_api_token(db: Database, user_id: int, token_id: int) -> None:
 
 def user_for_token(db: Database, token: str) -> User | None:
     """The active owner of an unrevoked, unexpired token (and note when it was last used)."""
-    digest = hash_token(token or "")
+    digest = sha256_hex(token or "")
     moment = now()
     with db.session() as session:  # most calls only read: no write lock for them
         row = session.scalars(select(ApiToken).where(

@@ -27,15 +27,15 @@ from engine.errors import NotFound
 from workflows import policy, roles
 from workflows.accounts import MIN_PASSWORD_LENGTH, end_all_access, revoke_tokens_of, set_password
 from workflows.commands import Forbidden
+from workflows.emails import is_email
 from workflows.models import Agency, Category, Complaint, User
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 log = logging.getLogger("tindak.admin")
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,99}")
 AGENCY_CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,99}")  # no "_" or "%": codes go into LIKE prefixes
 CATEGORY_CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,99}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 AGENCY_KINDS = ("province", "regency", "city", "dinas", "unit", "ombudsman", "vertical")
 AGENCY_ROLES = roles.roles_at_most(roles.AGENCY_ADMIN)  # what an agency admin grants
 MAX_PATH = 1000
@@ -121,7 +121,7 @@ def _check_profile(session: Session, full_name: str, email: str, role: str,
         problems["full_name"] = "required"
     elif len(full_name) > 200:
         problems["full_name"] = "too_long"
-    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+    if email and not is_email(email):
         problems["email"] = "email_format"
     if role not in roles.STAFF_ROLES:
         problems["role"] = "unknown_role"
@@ -265,11 +265,7 @@ def user_page(session: Session, actor: User, f: UserFilter) -> Page:
         query = query.where(Agency.code == f.agency)
     if f.active is not None:
         query = query.where(User.active.is_(f.active))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, f.page)
-    rows = session.scalars(query.order_by(User.full_name, User.id)
-                           .limit(f.per_page).offset((page - 1) * f.per_page)).all()
-    return Page(list(rows), total, page, f.per_page)
+    return paginate(session, query.order_by(User.full_name, User.id), f.page, f.per_page)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import rearm
@@ -32,7 +32,7 @@ from workflows.calendar_admin import CalendarEdit, CalendarRequest
 from workflows.models import User
 from workflows.sla import CalendarChange
 from workflows.sla_changes import Preview, rearm_running
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 _USES_SLA = re.compile(r"\bsla_(?:due|warn_at)\(")
 
@@ -165,9 +165,6 @@ def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id:
 
 def history(session: Session, page: int = 1, per_page: int = 20) -> Page:
     """The calendar's changes, newest first, a page at a time."""
-    total = session.scalar(select(func.count(CalendarChange.id))) or 0
-    rows = session.scalars(select(CalendarChange).order_by(CalendarChange.changed_at.desc(),
-                                                           CalendarChange.id.desc())
-                           .offset((max(1, page) - 1) * per_page).limit(per_page)).all()
-    return Page(list(rows), total, max(1, page), per_page)
+    return paginate(session, select(CalendarChange).order_by(CalendarChange.changed_at.desc(),
+                                                             CalendarChange.id.desc()), page, per_page)
 

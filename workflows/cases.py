@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -14,7 +14,7 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import policy
 from workflows.models import Agency, Attachment, CaseNote, Complaint, User
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -143,8 +143,4 @@ def search_cases(session: Session, user: User, q: CaseSearch) -> Page:
         query = query.where(Complaint.created_at >= _start_of_day(q.date_from))
     if q.date_to:
         query = query.where(Complaint.created_at < _start_of_day(q.date_to + timedelta(days=1)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, q.page)
-    rows = list(session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                                .limit(q.per_page).offset((page - 1) * q.per_page)))
-    return Page(rows, total, page, q.per_page)
+    return paginate(session, query.order_by(Complaint.created_at.desc(), Complaint.id.desc()), q.page, q.per_page)

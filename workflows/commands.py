@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import NotFound, TaskNotReady
-from engine.models import HumanTask, ProcessInstance
+from engine.models import HumanTask
 from engine.runtime import ProcessEngine
 from workflows import policy
 from workflows.case_errors import recording_failures
@@ -160,7 +160,3 @@ def add_note(db: Database, user: User, complaint_id: int, body: str) -> CaseNote
         note = CaseNote(complaint_id=complaint_id, author_id=user.id, body=body[:10000])
         session.add(note)
         return note
-
-
-def instance_of(session: Session, complaint: Complaint) -> ProcessInstance:
-    return session.get(ProcessInstance, complaint.process_instance_id)

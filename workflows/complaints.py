@@ -1,7 +1,6 @@
 """Filing a complaint: the record, its tracking ID and secret, and its case, in one transaction."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +13,7 @@ from engine.runtime import ProcessEngine
 from workflows.attachments import Upload
 from workflows.attachments import check as attachment_check
 from workflows.attachments import store as store_attachments
+from workflows.digests import sha256_hex
 from workflows.models import Category, Complaint
 from workflows.notifications import Notifier
 from workflows.process import COMPLAINT_PROCESS, NEW_COMPLAINTS
@@ -64,10 +64,6 @@ def new_tracking_id() -> str:
     return f"TDK-{chars[:4]}-{chars[4:]}"
 
 
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _check(session: Session, data: ComplaintInput) -> None:
     problems = {}
     if not data.title or not data.title.strip():
@@ -99,7 +95,7 @@ def file_complaint(session: Session, engine: ProcessEngine, data: ComplaintInput
     secret = secrets.token_urlsafe(18)
     complaint = Complaint(
         tracking_id=_unique_tracking_id(session),
-        tracking_secret_hash=hash_secret(secret),
+        tracking_secret_hash=sha256_hex(secret),
         title=data.title.strip(),
         description=data.description.strip(),
         category_code=data.category,

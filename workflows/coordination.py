@@ -22,6 +22,7 @@ from engine.errors import FormInvalid, NotAllowed
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import outbox, policy, roles
+from workflows.accounts import users_with_role
 from workflows.case_errors import recording_failures
 from workflows.cases import visible_complaint
 from workflows.commands import Forbidden
@@ -235,8 +236,7 @@ def _add_requests(session: Session, complaint: Complaint, round_no: int, asks: l
 
 def liaisons_of(session: Session, agency_code: str | None) -> list[User]:
     """Active liaison officers of an agency who have an e-mail address."""
-    return list(session.scalars(select(User).join(Agency, User.agency_id == Agency.id).where(
-        Agency.code == agency_code, User.role == roles.LIAISON, User.active, User.email.is_not(None))))
+    return users_with_role(session, roles.LIAISON, agency_code, with_email=True) if agency_code else []
 
 
 def agency_name(session: Session, code: str | None) -> str:

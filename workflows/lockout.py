@@ -13,7 +13,6 @@ password hash is checked outside that transaction, so a slow hash holds no write
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.clock import now
 from engine.db import Database
 from workflows.accounts import authenticate
+from workflows.digests import sha256_hex
 from workflows.models import LoginThrottle, User
 
 MAX_FAILURES = 5
@@ -50,7 +50,7 @@ class AccountLocked(LookupError):
 
 
 def _key(username: str) -> str:
-    return hashlib.sha256((username or "").strip().lower().encode()).hexdigest()
+    return sha256_hex((username or "").strip().lower())
 
 
 def lock_length(failures: int) -> timedelta:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows import outbox, roles, statuses
+from workflows.accounts import users_with_role
 from workflows.models import Complaint, User
 
 TEXTS = {
@@ -108,12 +109,7 @@ class Notifier:
         return session.scalars(select(Complaint).where(Complaint.process_instance_id == instance.id)).first()
 
     def _staff(self, session: Session, role: str | None, agency_code: str | None) -> list[User]:
-        from workflows.models import Agency
-
-        query = select(User).where(User.active, User.role == role, User.email.is_not(None))
-        if agency_code:
-            query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == agency_code)
-        return list(session.scalars(query))
+        return users_with_role(session, role, agency_code, with_email=True)
 
     def tasks_created(self, session: Session, instance, rows) -> None:
         """A task hook: escalations (tasks for heads, the Ombudsman, the coordinator) are e-mailed."""

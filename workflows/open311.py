@@ -7,7 +7,6 @@ complaint and never even select a reporter's identity.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from engine.models import HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import statuses
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, FiledComplaint
+from workflows.digests import sha256_hex
 from workflows.models import Agency, Category, Complaint, Open311Key
 from workflows.notifications import Notifier
 from workflows.public import submit_complaint
@@ -69,10 +69,6 @@ ATTRIBUTES = (
 
 # --- API keys -------------------------------------------------------------------------------
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def create_key(db: Database, name: str) -> str:
     """Create an active key and return it; it is shown once, only its hash is stored."""
     name = (name or "").strip()[:100]
@@ -80,7 +76,7 @@ def create_key(db: Database, name: str) -> str:
         raise ValueError("an API key needs a name")
     key = "o311_" + secrets.token_urlsafe(24)
     with db.transaction() as session:
-        session.add(Open311Key(name=name, key_hash=hash_key(key)))
+        session.add(Open311Key(name=name, key_hash=sha256_hex(key)))
     return key
 
 
@@ -103,7 +99,7 @@ def key_for(session: Session, key: str | None) -> Open311Key | None:
     if not key:
         return None
     return session.scalars(select(Open311Key).where(
-        Open311Key.key_hash == hash_key(key), Open311Key.active.is_(True))).first()
+        Open311Key.key_hash == sha256_hex(key), Open311Key.active.is_(True))).first()
 
 
 def check_key(session: Session, key: str | None) -> bool:
@@ -114,8 +110,8 @@ def check_key(session: Session, key: str | None) -> bool:
 def ensure_demo_key(db: Database) -> None:
     """Create the demo key `tindak-demo-key` unless a key with its hash exists (revoked stays revoked)."""
     with db.transaction() as session:
-        if session.scalar(select(Open311Key.id).where(Open311Key.key_hash == hash_key(DEMO_KEY))) is None:
-            session.add(Open311Key(name=DEMO_KEY_NAME, key_hash=hash_key(DEMO_KEY)))
+        if session.scalar(select(Open311Key.id).where(Open311Key.key_hash == sha256_hex(DEMO_KEY))) is None:
+            session.add(Open311Key(name=DEMO_KEY_NAME, key_hash=sha256_hex(DEMO_KEY)))
 
 
 # --- services and filing --------------------------------------------------------------------

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask
 from workflows import roles
+from workflows.accounts import users_with_role
 from workflows.governments import verifier_scope
 from workflows.models import Agency, Complaint, User
 
@@ -118,10 +119,7 @@ def can_assign(session: Session, user: User, task: HumanTask) -> bool:
 
 def assignable_users(session: Session, task: HumanTask) -> list[User]:
     """Active colleagues who could do this task (its role, its agency)."""
-    query = select(User).where(User.active, User.role == task.role).order_by(User.full_name)
-    if task.agency_code:
-        query = query.join(Agency, User.agency_id == Agency.id).where(Agency.code == task.agency_code)
-    return list(session.scalars(query))
+    return users_with_role(session, task.role, task.agency_code)
 
 
 def _in_verifier_scope(session: Session, user: User) -> ColumnElement[bool]:

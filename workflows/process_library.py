@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from workflows.models import User
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SLA_CALL = re.compile(r"""sla_(?:due|warn_at)\(\s*(?:&quot;|&#34;|&apos;|&#39;|["'])([A-Za-z0-9_]+)""")
@@ -148,18 +148,15 @@ def process_versions(session: Session, process_id: str, page: int, per_page: int
     total = session.scalar(select(func.count(ProcessVersion.id)).where(ProcessVersion.process_id == process_id))
     if not total:
         raise LookupError(process_id)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    versions = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                               .order_by(ProcessVersion.version.desc())
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-    rows = _rows(session, versions)
+    versions = paginate(session, select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                        .order_by(ProcessVersion.version.desc()), page, per_page, total=total)
+    rows = _rows(session, versions.rows)
     newest = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                              .order_by(ProcessVersion.version.desc()).limit(1)).one()
     running = sum(running_by_version(session, list(session.scalars(
         select(ProcessVersion.id).where(ProcessVersion.process_id == process_id)))).values())
     process = ProcessRow(process_id, version_info(session, newest).process_name, rows, total, running)
-    return process, Page(rows, total, page, per_page)
+    return process, Page(rows, total, versions.page, per_page)
 
 
 def find_version(session: Session, process_id: str, version: int) -> ProcessVersion:

@@ -23,11 +23,12 @@ from engine.runtime import ProcessEngine
 from workflows import roles, statuses
 from workflows.attachments import Upload
 from workflows.case_errors import recording_failures
-from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint, hash_secret
+from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint
+from workflows.digests import sha256_hex
 from workflows.models import Agency, Complaint
 from workflows.notifications import Notifier
 from workflows.publication import PUBLIC_KEYWORD, PUBLISHED, names_publish_points
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 REPORTER_ACTOR = "pelapor"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -67,11 +68,11 @@ def track(session: Session, tracking_id: str, secret: str | None, grant: str | N
     (no hint which one was wrong)."""
     complaint = session.scalars(
         select(Complaint).where(Complaint.tracking_id == (tracking_id or "").strip().upper())).first()
-    expected = complaint.tracking_secret_hash if complaint else hash_secret("no such complaint")
+    expected = complaint.tracking_secret_hash if complaint else sha256_hex("no such complaint")
     if grant is not None and not secret:
         matches = hmac.compare_digest(expected[:GRANT_LENGTH], grant or "-")
     else:
-        matches = hmac.compare_digest(expected, hash_secret(secret or ""))
+        matches = hmac.compare_digest(expected, sha256_hex(secret or ""))
     if not matches or complaint is None:
         raise TrackingFailed(tracking_id)
     return complaint
@@ -194,11 +195,7 @@ def public_listing(session: Session, q: ListingQuery) -> Page:
         query = query.where(Complaint.category_code == q.category)
     if q.status:
         query = query.where(Complaint.status == q.status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, q.page)
-    rows = list(session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                                .limit(q.per_page).offset((page - 1) * q.per_page)))
-    return Page(rows, total, page, q.per_page)
+    return paginate(session, query.order_by(Complaint.created_at.desc(), Complaint.id.desc()), q.page, q.per_page)
 
 
 def public_counts(session: Session, at: datetime) -> dict[str, int]:

@@ -7,7 +7,6 @@ windows are deleted now and then by `sweep`.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 
 from sqlalchemy import case, delete, select
@@ -15,13 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.db import Database
+from workflows.digests import sha256_hex
 from workflows.models import RateLimitCounter
 
 SWEEP_GRACE = 60.0  # seconds a finished window's row stays before `sweep` removes it
-
-
-def _key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def increment(db: Database, key: str, expiry: float, amount: int = 1) -> int:
@@ -30,7 +26,7 @@ def increment(db: Database, key: str, expiry: float, amount: int = 1) -> int:
     ends = moment + expiry
     insert = pg_insert if db.is_postgres else sqlite_insert
     finished = RateLimitCounter.expires_at <= moment
-    statement = (insert(RateLimitCounter).values(key_hash=_key(key), count=amount, expires_at=ends)
+    statement = (insert(RateLimitCounter).values(key_hash=sha256_hex(key), count=amount, expires_at=ends)
                  .on_conflict_do_update(index_elements=["key_hash"], set_={
                      "count": case((finished, amount), else_=RateLimitCounter.count + amount),
                      "expires_at": case((finished, ends), else_=RateLimitCounter.expires_at)})
@@ -42,7 +38,7 @@ def increment(db: Database, key: str, expiry: float, amount: int = 1) -> int:
 def _row(db: Database, key: str) -> tuple[int, float] | None:
     with db.session() as session:
         row = session.execute(select(RateLimitCounter.count, RateLimitCounter.expires_at)
-                              .where(RateLimitCounter.key_hash == _key(key))).first()
+                              .where(RateLimitCounter.key_hash == sha256_hex(key))).first()
     return (row.count, row.expires_at) if row is not None and row.expires_at > time.time() else None
 
 
@@ -59,7 +55,7 @@ def window_end(db: Database, key: str) -> float:
 
 def clear(db: Database, key: str) -> None:
     with db.transaction() as session:
-        session.execute(delete(RateLimitCounter).where(RateLimitCounter.key_hash == _key(key)))
+        session.execute(delete(RateLimitCounter).where(RateLimitCounter.key_hash == sha256_hex(key)))
 
 
 def clear_all(db: Database) -> int:

@@ -32,7 +32,7 @@ from workflows.case_errors import StepFailed, is_step_failure, recording_failure
 from workflows.cases import visible_complaint
 from workflows.commands import Forbidden
 from workflows.models import Complaint, User
-from workflows.task_lists import Page
+from workflows.paging import Page, paginate
 
 REASON_LIMIT = 1000
 BULK_LIMIT = 500  # stuck cases of one version handled by one bulk preview or migration
@@ -124,11 +124,8 @@ def stuck_cases(session: Session, engine: ProcessEngine, user: User, page: int =
     """Cases in error the user may see, the most recent failure first."""
     _require_viewer(user)
     query = _stuck_query(session, user)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = session.execute(query.order_by(ProcessInstance.error_at.desc(), ProcessInstance.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([_stuck(engine, session, c, i) for c, i in rows], total, page, per_page)
+    return paginate(session, query.order_by(ProcessInstance.error_at.desc(), ProcessInstance.id.desc()), page,
+                    per_page, rows="tuples", each=lambda r: _stuck(engine, session, *r))
 
 
 def newer_versions(session: Session, pv: ProcessVersion) -> list[ProcessVersion]:

@@ -1,9 +1,11 @@
-"""Status codes set by the diagram, and the labels people see (domain.md)."""
+"""Status codes set by the diagram, and the labels people see (domain.md).
+
+The one place these labels live: web pages, the API, notices and Open311 all read them here."""
 from __future__ import annotations
 
 LABELS_ID = {
     "belum_terverifikasi": "Belum Terverifikasi",
-    "tertunda": "Tertunda",
+    "tertunda": "Tertunda (menunggu pelapor)",
     "terdisposisi": "Terdisposisi / Belum Ditindaklanjuti",
     "proses": "Proses",
     "selesai": "Selesai",
@@ -22,7 +24,11 @@ LABELS_EN = {
 FINAL = {"selesai", "diarsipkan", "dialihkan_ombudsman"}
 
 
-def label(code: str | None, locale: str = "id") -> str:
+def labels(locale: str | None = "id") -> dict[str, str]:
+    """Every status code with its label in `locale` ("en…" is English, anything else Indonesian)."""
+    return LABELS_EN if (locale or "").startswith("en") else LABELS_ID
+
+
+def label(code: str | None, locale: str | None = "id") -> str:
     """The label of a status code (the code itself if the diagram invented a new one)."""
-    labels = LABELS_EN if locale == "en" else LABELS_ID
-    return labels.get(code or "", code or "")
+    return labels(locale).get(code or "", code or "")

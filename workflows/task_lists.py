@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 
 from sqlalchemy import Float, Select, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -13,6 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from engine.clock import now
 from engine.models import HumanTask
 from workflows import policy, roles
+from workflows.paging import Page, paginate
 from workflows.models import Agency, Complaint, User
 from workflows.sla import DEFAULT_YELLOW_SHARE
 
@@ -46,18 +46,6 @@ class TaskRow:
     status: str
     complaint_id: int
     agency_name: str | None
-
-
-@dataclass
-class Page:
-    rows: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
 
 
 def tabs_for(user: User) -> tuple[str, ...]:
@@ -129,9 +117,7 @@ def task_page(session: Session, user: User, tab: str, f: TaskFilter) -> Page:
     else:
         # NULLS LAST matches the index's own order on PostgreSQL, so LIMIT reads only a page
         query = query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
-    page = max(1, f.page)
-    rows = session.execute(query.limit(f.per_page).offset((page - 1) * f.per_page)).all()
-    return Page([TaskRow(*r) for r in rows], total or 0, page, f.per_page)
+    return paginate(session, query, f.page, f.per_page, total=total or 0, rows="tuples", each=lambda r: TaskRow(*r))
 
 
 def tab_counts(session: Session, user: User) -> dict[str, int]:

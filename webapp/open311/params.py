@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from werkzeug.datastructures import MultiDict
 
 from workflows.complaints import ComplaintInput
+from workflows.emails import is_email
 from workflows.open311 import ATTRIBUTES, RequestFilter
 from workflows.public import JAKARTA
 
@@ -26,7 +27,6 @@ LIMITS = {"service_code": 100, "address_string": 400, "address_id": 80, "email":
 FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 W3_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 ATTRIBUTE_KEY = re.compile(r"attribute\[([^\[\]]*)\](\[\])?")
 
@@ -177,7 +177,7 @@ def new_complaint(params: MultiDict, today: date) -> ComplaintInput:
     chosen = _attributes(r, today)
     name = " ".join(filter(None, (r.text("first_name"), r.text("last_name"))))
     email, phone = r.text("email"), r.text("phone")
-    if email and not EMAIL.fullmatch(email):
+    if email and not is_email(email):
         r.problem("email", "email")
     r.text("device_id"), r.text("account_id")  # accepted, not stored
     if r.problems:

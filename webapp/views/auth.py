@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired
 
 from webapp import services
 from webapp.extensions import limiter, login_manager
+from webapp.redirects import local_target
 from workflows import lockout
 from workflows.accounts import end_sessions, user_for_session
 from workflows.models import User
@@ -44,13 +44,6 @@ def _landing(user) -> str:
     return landing_endpoint(user)
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login():
@@ -69,7 +62,7 @@ def login():
             flash(_("Wrong username or password, or the account is deactivated."), "danger")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for(_landing(user)))
+            return redirect(local_target(request.args.get("next")) or url_for(_landing(user)))
     return render_template("auth/login.html", form=form, locked=locked)
 
 
@@ -86,7 +79,7 @@ def logout():
 def language(lang: str):
     if lang in ("id", "en"):
         session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"))
+    return redirect(local_target(request.form.get("next")) or url_for("tasks.index"))
 
 
 @bp.get("/favicon.ico")

@@ -27,6 +27,7 @@ from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload
 from workflows.case_errors import StepFailed
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
+from workflows.emails import is_email
 from workflows.models import Agency, Attachment, Category
 
 bp = Blueprint("public", __name__)
@@ -40,7 +41,6 @@ LIMITS = {"title": 200, "description": 20000, "address": 500, "reporter_name": 2
 PER_PAGE = 20
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses NUL in text
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9()\-.\s]{6,}$")
 _TASK_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
@@ -146,7 +146,7 @@ def _parse_complaint(form, regions: set[str]) -> tuple[ComplaintInput, dict[str,
                 raise ValueError(values["incident_date"])
         except ValueError:
             problems["incident_date"] = _("Enter a date such as 17-08-2025.")
-    if values["reporter_email"] and "reporter_email" not in problems and not _EMAIL.match(values["reporter_email"]):
+    if values["reporter_email"] and "reporter_email" not in problems and not is_email(values["reporter_email"]):
         problems["reporter_email"] = _("This does not look like an e-mail address (name@example.com).")
     if values["reporter_phone"] and "reporter_phone" not in problems and not _PHONE.match(values["reporter_phone"]):
         problems["reporter_phone"] = _("Use digits only, for example 0812 3456 7890.")

@@ -1,7 +1,6 @@
 """Officers' task list (tabs, filters, claim/release/assign) and the task page with its form."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from werkzeug.routing import BuildError
 from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from webapp import content_language, errors, form_render, labels, services
+from webapp.redirects import local_target
 from webapp.views.coordination import section_url, task_question
 from workflows import commands, policy, roles, task_lists
 from workflows.case_errors import StepFailed
@@ -115,10 +115,8 @@ def index():
         if tab not in tabs:
             tab = "mine" if counts.get("mine") else "team"
         f = _filter_from_args(request.args)
-        page = task_lists.task_page(s, user, tab, f)
-        if page.page > page.pages:  # a stale link past the end: show the last page
-            f.page = page.pages
-            page = task_lists.task_page(s, user, tab, f)
+        page = task_lists.task_page(s, user, tab, f)  # a stale link past the end shows the last page
+        f.page = page.page
         content_language.preload(s, [r.task.process_instance_id for r in page.rows])  # task names
         return render_template(
             "tasks/index.html", tab=tab, tabs=tabs, counts=counts, f=f, page=page,
@@ -133,12 +131,7 @@ def index():
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    # "//host" and "/\host" both leave the site in a browser
-    local = (target.startswith("/") and not target.startswith("//") and "\\" not in target
-             and not parts.scheme and not parts.netloc)
-    return target if local else url_for("tasks.index")
+    return local_target(request.form.get("next")) or url_for("tasks.index")
 
 
 def _holder_name(task_id: str) -> str:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from webapp.extensions import login_manager
+from webapp.redirects import local_target
 from workflows import administration as admin
 from workflows import policy
 from workflows.accounts import MIN_PASSWORD_LENGTH
@@ -99,8 +100,7 @@ def _require_organisation_admin() -> None:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/admin/") and "//" not in target else default
+    return local_target(request.form.get("next"), under="/admin/") or default
 
 
 def _rendered(template: str, form: FlaskForm, **context):

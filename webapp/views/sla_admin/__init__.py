@@ -15,7 +15,7 @@ from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine import rearm
 from engine.errors import NotFound
@@ -26,7 +26,7 @@ from workflows.commands import Forbidden
 from workflows.models import Agency, Category, Complaint, User
 from workflows.sla import DEFAULTS, UNITS, SlaChange, SlaPolicy
 from workflows.sla_changes import InvalidSla, SlaEdit
-from workflows.task_lists import Page
+from workflows.paging import paginate
 
 bp = Blueprint("sla_admin", __name__, url_prefix="/admin")
 
@@ -106,13 +106,13 @@ def _policy(session, key: str, category: str | None, agency: str | None) -> SlaP
 
 @bp.get("/sla")
 def policies():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=int)
     with services.db().session() as s:
         rows = s.scalars(select(SlaPolicy).order_by(
             SlaPolicy.key, SlaPolicy.category_code, SlaPolicy.agency_code)).all()
-        total = s.scalar(select(func.count(SlaChange.id))) or 0
-        changes = s.scalars(select(SlaChange).order_by(SlaChange.changed_at.desc(), SlaChange.id.desc())
-                            .offset((page - 1) * CHANGES_PER_PAGE).limit(CHANGES_PER_PAGE)).all()
+        history = paginate(s, select(SlaChange).order_by(SlaChange.changed_at.desc(), SlaChange.id.desc()),
+                           page, CHANGES_PER_PAGE)
+        changes = history.rows
         people = dict(s.execute(select(User.username, User.full_name).where(
             User.username.in_({c.changed_by for c in changes}))).all())
         categories, agencies = _names(s)
@@ -120,7 +120,7 @@ def policies():
     groups = [(key, next((p for p in rows if p.key == key and not p.category_code and not p.agency_code), None),
                [p for p in rows if p.key == key and (p.category_code or p.agency_code)]) for key in order]
     return render_template("sla_admin/policies.html", groups=[g for g in groups if g[1] or g[2]],
-                           history=Page(changes, total, page, CHANGES_PER_PAGE), people=people,
+                           history=history, people=people,
                            categories=categories, agencies=agencies)
 
 
