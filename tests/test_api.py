@@ -283,6 +283,8 @@ def test_task_list_filters_sorting_and_pages(api, db, process_engine):
     assert first["items"][0]["case"]["complaint_id"] == cases[0].complaint_id
     second = api.get("/api/v1/tasks?tab=team&per_page=2&page=2&sort=age", "verifikator").get_json()
     assert [i["case"]["complaint_id"] for i in second["items"]] == [cases[2].complaint_id]
+    past = api.get("/api/v1/tasks?tab=team&per_page=2&page=3&sort=age", "verifikator").get_json()
+    assert (past["items"], past["page"], past["pages"]) == ([], 3, 2)  # a reader that stops on [] stops
     by_category = api.get("/api/v1/tasks?tab=team&category=kesehatan", "verifikator").get_json()
     assert [i["case"]["complaint_id"] for i in by_category["items"]] == [cases[1].complaint_id]
     tracking_id = cases[2].complaint.tracking_id

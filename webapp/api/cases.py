@@ -26,7 +26,7 @@ def list_cases(page, per_page, q=None, category=None, agency=None, status=None, 
                         date_to=date_to, page=page, per_page=per_page)
     with services.db().session() as s:
         result = search_cases(s, api_user(), search)
-        return page_dict(result, [case_summary(c) for c in result.rows])
+        return page_dict(result, [case_summary(c) for c in result.rows], requested=page)
 
 
 @bp.get("/<int:complaint_id>")

@@ -123,6 +123,11 @@ def case_summary(c: Complaint) -> dict:
             "created_at": c.created_at}
 
 
-def page_dict(page, items: list[dict]) -> dict:
+def page_dict(page, items: list[dict], requested: int | None = None) -> dict:
+    """A page as the API answers it. A page past the end is empty (the web pages show the last
+    one instead), so a client that reads until it gets no items stops."""
+    if requested is not None and requested > page.pages:
+        return {"items": [], "total": page.total, "page": requested, "per_page": page.per_page,
+                "pages": page.pages}
     return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
             "pages": page.pages}

@@ -46,7 +46,7 @@ def list_tasks(tab, sort, page, per_page, overdue, category=None, status=None, a
                              sort=sort, page=page, per_page=per_page)
     with services.db().session() as s:
         result = task_page(s, user, tab, task_filter)
-        return page_dict(result, [task_row_dict(row) for row in result.rows])
+        return page_dict(result, [task_row_dict(row) for row in result.rows], requested=page)
 
 
 @bp.get("/<string:task_id>")
