@@ -30,9 +30,6 @@ class CheckContext:
     # not named starts with `default_start_data`
     start_data: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     default_start_data: dict[str, Any] = field(default_factory=dict)
-
-    def start_of(self, process_id: str) -> dict[str, Any]:
-        return dict(self.start_data.get(process_id, self.default_start_data))
     # JSON Schema "format" -> a value the dry run may enter (e.g. "agency": an agency's code)
     format_samples: Mapping[str, Any] = field(default_factory=dict)
     # (variable, value) -> message or None: domain rules on values scripts set (e.g. status)
@@ -42,6 +39,10 @@ class CheckContext:
     # languages every text people read must be translated into (engine/translations.py): a
     # missing translation is a warning; a translation of nothing (a typo) is an error in any language
     translation_languages: tuple[str, ...] = ()
+
+    def start_of(self, process_id: str) -> dict[str, Any]:
+        """The sample variables a new instance of this process starts with."""
+        return dict(self.start_data.get(process_id, self.default_start_data))
 
 
 @dataclass
