@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pybabel extract -F babel.cfg -k _l --no-location -o webapp/translations/messages.pot .
-.venv/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+.venv/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching -w 100
 .venv/bin/pybabel compile -d webapp/translations

@@ -39,7 +39,7 @@ def test_an_existing_database_file_is_left_as_it_is(tmp_path, open_umask):
 
 
 def test_attachments_are_written_private(tmp_path, open_umask):
-    _key, path = attachments.write(tmp_path / "attachments" / "thread", b"%PDF-1.4", ".pdf")
+    _key, path = attachments.write(tmp_path / "attachments" / "thread", b"%PDF-1.4", ".pdf", [])
     assert mode(path) == 0o600 and path.read_bytes() == b"%PDF-1.4"
     assert mode(tmp_path / "attachments" / "thread") == 0o700
 

@@ -151,6 +151,12 @@ def test_bad_values_are_refused_with_a_message_at_the_field(client, db, fields, 
     assert count(db) == 0
 
 
+def test_a_form_without_a_type_of_report_is_refused(client, db):
+    response = client.post("/lapor", data={k: v for k, v in VALID.items() if k != "classification"})
+    assert response.status_code == 422 and errors_of(body(response)) == {"classification"}
+    assert count(db) == 0
+
+
 def test_html_is_stored_as_text_and_escaped_on_every_page(client, db, auth, process_engine):
     _tracking_id, link = file_via_form(client, title=SCRIPT, description=f"Isi {SCRIPT}", address=SCRIPT)
     complaint = only_complaint(db)
@@ -228,6 +234,15 @@ def test_the_form_needs_its_csrf_token(client, app, db):
     response = client.post("/lapor", data=VALID)
     assert response.status_code == 400 and 'href="/lapor"' in body(response)
     assert count(db) == 0
+
+
+def test_the_form_carries_its_csrf_token_and_files_with_it(client, app, db):
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = body(client.get("/lapor"))
+    form = page[page.index('data-testid="complaint-form"'):]
+    token = re.search(r'value="([^"]+)"', input_tag(form, "csrf_token")).group(1)
+    response = client.post("/lapor", data={**VALID, "csrf_token": token})
+    assert response.status_code == 302 and count(db) == 1
 
 
 # -- tracking -------------------------------------------------------------------------------

@@ -150,6 +150,7 @@ def worker(once: bool) -> None:
     """Send queued notices and fire due timers (runs until SIGTERM)."""
     import logging
 
+    from webapp.services import CATALOGS
     from workflows import worker as background
     from workflows.notifications import Notifier
     from workflows.outbox import MaskAddresses
@@ -161,7 +162,7 @@ def worker(once: bool) -> None:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state change
     settings = Settings.from_env()
     db = _database(settings)
-    engine = make_process_engine(db, Notifier(settings.public_url))
+    engine = make_process_engine(db, Notifier(settings.public_url, CATALOGS))
     worker_settings = background.WorkerSettings(smtp=settings.smtp())
     if once:
         click.echo(f"{background.run_once(db, engine, worker_settings)} done")

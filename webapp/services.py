@@ -1,8 +1,11 @@
 """The app's shared services (database, process engine, settings), reached from views."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app
 
+import webapp
 from engine.db import Database
 from webapp.config import Settings
 from workflows.notifications import Notifier
@@ -17,8 +20,11 @@ def settings() -> Settings:
     return current_app.extensions["tindak.settings"]
 
 
+CATALOGS = Path(webapp.__file__).parent / "translations"  # the notices' texts are in the app's catalog
+
+
 def notifier() -> Notifier:
-    return Notifier(settings().public_url)
+    return Notifier(settings().public_url, CATALOGS)
 
 
 def process_engine() -> ComplaintEngine:

@@ -5,7 +5,6 @@ render only what `workflows.public` returns for the public or for the holder of 
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -23,32 +22,21 @@ from engine.errors import ConcurrentUpdate, FormInvalid, NotAllowed, TaskNotRead
 from engine.models import HumanTask, ProcessInstance
 from webapp import content_language, errors, form_render, labels, services
 from webapp.extensions import limiter
+from webapp.views.complaint_form import NEW, ComplaintForm, clean
 from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload
 from workflows.case_errors import StepFailed
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
-from workflows.emails import is_email
 from workflows.models import Agency, Attachment, Category
 
 bp = Blueprint("public", __name__)
 
-HONEYPOT = "website"  # hidden from people by CSS; bots that fill every field give themselves away
 FILED = "public.filed"  # session key: the tracking ID and link, shown once on the confirmation page
 REGION_KINDS = ("province", "city", "regency")
 ACCEPT = "image/jpeg,image/png,image/gif,image/webp,application/pdf"
-LIMITS = {"title": 200, "description": 20000, "address": 500, "reporter_name": 200,
-          "reporter_email": 200, "reporter_phone": 50}
 PER_PAGE = 20
 JAKARTA = ZoneInfo("Asia/Jakarta")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses NUL in text
-_PHONE = re.compile(r"^\+?[0-9()\-.\s]{6,}$")
 _TASK_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
-
-
-def clean(value, limit: int | None = None) -> str:
-    """Submitted text without control characters, trimmed (and cut at `limit` for look-ups)."""
-    text = _CONTROL.sub("", value if isinstance(value, str) else "").strip()
-    return text[:limit] if limit else text
 
 
 def _private(response):
@@ -62,7 +50,7 @@ def _private(response):
 @bp.context_processor
 def _helpers():
     return {"format_date": format_date, "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024),
-            "accept": ACCEPT, "honeypot": HONEYPOT}
+            "accept": ACCEPT}
 
 
 @bp.errorhandler(HTTPException)
@@ -95,69 +83,25 @@ def _today() -> date:
     return now().astimezone(JAKARTA).date()
 
 
-def _render_form(values, problems: dict[str, str], files_dropped: bool = False, status: int = 200,
+def _render_form(form: ComplaintForm, problems: dict[str, str], files_dropped: bool = False, status: int = 200,
                  options: dict | None = None):
     if options is None:
         with services.db().session() as s:
             options = _options(s)
-    return render_template("public/form.html", values=values, errors=problems, files_dropped=files_dropped,
+    return render_template("public/form.html", form=form, errors=problems, files_dropped=files_dropped,
                            classifications=CLASSIFICATIONS, today=_today().isoformat(), **options), status
 
 
-def _coordinate(raw: str, bound: int) -> float | None:
-    number = float(raw.replace(",", "."))  # ValueError for text; the caller reports it
-    if not math.isfinite(number) or abs(number) > bound:
-        raise ValueError(raw)
-    return number
-
-
-def _parse_complaint(form, regions: set[str]) -> tuple[ComplaintInput, dict[str, str]]:
-    """The typed complaint and a message for each field that is missing or malformed."""
-    values = {name: clean(form.get(name)) for name in (
-        "title", "description", "category", "classification", "region", "address",
-        "latitude", "longitude", "incident_date", "reporter_name", "reporter_email", "reporter_phone")}
-    problems: dict[str, str] = {}
-    for name in ("title", "description", "category"):
-        if not values[name]:
-            problems[name] = _("This field is required.") if name != "category" else _("Choose a category.")
-    for name, limit in LIMITS.items():
-        if len(values[name]) > limit:
-            problems[name] = _("At most %(count)d characters (you wrote %(length)d).",
-                               count=limit, length=len(values[name]))
-    if values["classification"] not in CLASSIFICATIONS:
-        problems["classification"] = _("Choose one of the options.")
-    if values["region"] and values["region"] not in regions:
-        problems["region"] = _("Choose one of the options.")
-    latitude = longitude = None
-    if values["latitude"] or values["longitude"]:
-        try:
-            latitude = _coordinate(values["latitude"], 90)
-            longitude = _coordinate(values["longitude"], 180)
-        except ValueError:
-            problems["location"] = _("Give both latitude and longitude as numbers (for example -0.0263 and "
-                                     "109.3425), or leave both empty.")
-    incident = None
-    if values["incident_date"]:
-        try:
-            incident = date.fromisoformat(values["incident_date"])
-            if incident > _today():
-                problems["incident_date"] = _("The date cannot be in the future.")
-            elif incident.year < 1900:
-                raise ValueError(values["incident_date"])
-        except ValueError:
-            problems["incident_date"] = _("Enter a date such as 17-08-2025.")
-    if values["reporter_email"] and "reporter_email" not in problems and not is_email(values["reporter_email"]):
-        problems["reporter_email"] = _("This does not look like an e-mail address (name@example.com).")
-    if values["reporter_phone"] and "reporter_phone" not in problems and not _PHONE.match(values["reporter_phone"]):
-        problems["reporter_phone"] = _("Use digits only, for example 0812 3456 7890.")
-    data = ComplaintInput(
-        title=values["title"], description=values["description"], category=values["category"],
-        classification=values["classification"], channel="web", region=values["region"] or None,
-        address=values["address"] or None, latitude=latitude, longitude=longitude, incident_date=incident,
-        anonymous="anonymous" in form, confidential="confidential" in form,
-        reporter_name=values["reporter_name"] or None, reporter_email=values["reporter_email"] or None,
-        reporter_phone=values["reporter_phone"] or None, locale=str(get_locale() or "id"))
-    return data, problems
+def _complaint(form: ComplaintForm) -> ComplaintInput:
+    """The typed complaint of a validated form."""
+    latitude, longitude = form.point
+    return ComplaintInput(
+        title=form.title.data, description=form.description.data, category=form.category.data,
+        classification=form.classification.data, channel="web", region=form.region.data or None,
+        address=form.address.data or None, latitude=latitude, longitude=longitude, incident_date=form.incident,
+        anonymous=form.anonymous.data, confidential=form.confidential.data,
+        reporter_name=form.reporter_name.data or None, reporter_email=form.reporter_email.data or None,
+        reporter_phone=form.reporter_phone.data or None, locale=str(get_locale() or "id"))
 
 
 def _domain_messages(fields: dict[str, str]) -> dict[str, str]:
@@ -178,8 +122,8 @@ def _attachment_message(exc: AttachmentRejected) -> str:
     }.get(exc.code, _("This file cannot be accepted: %(name)s.", name=exc.filename))
 
 
-def _uploads() -> list[Upload]:
-    files = [f for f in request.files.getlist("attachments") if f.filename]
+def _uploads(form: ComplaintForm) -> list[Upload]:
+    files = form.files()
     if len(files) > MAX_FILES:
         raise AttachmentRejected("too_many")
     return [Upload(f.filename, f.read(MAX_BYTES + 1)) for f in files]  # one byte more shows "too large"
@@ -189,27 +133,29 @@ def _uploads() -> list[Upload]:
 @limiter.limit("5 per minute; 30 per day", methods=["POST"])
 def complaint_form():
     """The complaint form; a valid one is filed and the reporter sees the tracking ID once."""
-    if request.method == "GET":
-        return _render_form({"anonymous": "1", "classification": "pengaduan"}, {})
-    if request.form.get(HONEYPOT):
-        session[FILED] = {"decoy": True}  # a bot learns nothing: it sees a thank-you page
-        return redirect(url_for(".complaint_sent"))
-    chosen = any(f.filename for f in request.files.getlist("attachments"))
     with services.db().session() as s:
         options = _options(s)
-    data, problems = _parse_complaint(request.form, {r.code for r in options["regions"]})
-    if problems:
-        return _render_form(request.form, problems, chosen, 422, options)
+    form = ComplaintForm(data=None if request.method == "POST" else NEW,
+                         regions={r.code for r in options["regions"]}, today=_today())
+    if request.method == "GET":
+        return _render_form(form, {}, options=options)
+    if form.website.data:  # the honeypot: hidden from people by CSS; bots that fill every field give themselves away
+        session[FILED] = {"decoy": True}  # a bot learns nothing: it sees a thank-you page
+        return redirect(url_for(".complaint_sent"))
+    chosen = bool(form.files())
+    if not form.validate():
+        return _render_form(form, form.problems(), chosen, 422, options)
+    data = _complaint(form)
     try:
-        filed = public.submit_complaint(services.db(), services.process_engine(), data, _uploads(),
+        filed = public.submit_complaint(services.db(), services.process_engine(), data, _uploads(form),
                                         services.settings().attachment_dir, services.notifier())
     except InvalidComplaint as exc:
-        return _render_form(request.form, _domain_messages(exc.fields), chosen, 422)
+        return _render_form(form, _domain_messages(exc.fields), chosen, 422)
     except AttachmentRejected as exc:
-        return _render_form(request.form, {"attachments": _attachment_message(exc)}, chosen, 422)
+        return _render_form(form, {"attachments": _attachment_message(exc)}, chosen, 422)
     except AttachmentNotStored:  # a full disk: nothing was filed, the files are gone again
         current_app.logger.exception("a complaint's file could not be stored")
-        return _render_form(request.form, {"attachments": errors.not_stored_message()}, chosen, 503)
+        return _render_form(form, {"attachments": errors.not_stored_message()}, chosen, 503)
     tracking_id = filed.complaint.tracking_id
     session[FILED] = {"tracking_id": tracking_id, "emailed": bool(data.reporter_email),
                       "link": url_for(".tracking", tracking_id=tracking_id, kode=filed.tracking_secret, _external=True)}
