@@ -44,7 +44,7 @@ class ComplaintInput:
     latitude: float | None = None
     longitude: float | None = None
     incident_date: date | None = None
-    anonymous: bool = True  # the safe choice is the default (domain.md, Privacy)
+    anonymous: bool = True  # the safe choice is the default (docs/domain.md, Privacy)
     confidential: bool = False
     reporter_name: str | None = None
     reporter_email: str | None = None

@@ -1,4 +1,4 @@
-"""Coordination between agencies on one case (domain.md, stage 6).
+"""Coordination between agencies on one case (docs/domain.md, stage 6).
 
 The lead agency asks other agencies for input (`request_coordination` in the diagram); each one
 gets its own `coordination_reply` task and deadline through bpmn/coordination.bpmn, called once

@@ -1,5 +1,5 @@
 """The monitoring dashboard: per agency, open cases by status, open tasks by deadline colour,
-waiting coordination requests, and this month's results (domain.md: green / yellow / red).
+waiting coordination requests, and this month's results (docs/domain.md: green / yellow / red).
 
 Everything is counted in the database with GROUP BY on indexed columns; no workflow is loaded
 and no case is read into Python. Each case counts once, in the row of its lead agency; an

@@ -1,6 +1,6 @@
 """Who may see and do what: the one place authorization is decided.
 
-Rules (domain.md, Roles):
+Rules (docs/domain.md, Roles):
 - super admin: sees every case; may assign any task; acts on any task.
 - verifier: sees new complaints, cases of its government awaiting verification, cases with a
   verifier task open in its queue, and cases it has acted on; acts on verifier tasks of its

@@ -1,7 +1,7 @@
 """SLA policies from the database: how long each stage may take, per category and agency.
 
 Diagrams never hold durations: a timer's expression calls `sla_due("first_response",
-category, lead_agency)` and admins set the length here. Defaults come from domain.md.
+category, lead_agency)` and admins set the length here. Defaults come from docs/domain.md.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from workflows.reread import Reread
 
 UNITS = ("working_days", "calendar_days", "working_hours", "hours")
 
-# key, Indonesian label, duration, unit (domain.md, "The process, with default deadlines")
+# key, Indonesian label, duration, unit (docs/domain.md, "The process, with default deadlines")
 DEFAULTS = [
     ("verification", "Verifikasi", 3, "working_days"),
     ("agency_disposition", "Disposisi di instansi", 3, "working_days"),
@@ -97,7 +97,7 @@ class CalendarChange(Base):
 
 
 def seed_defaults(session: Session) -> None:
-    """The domain.md defaults, for keys that have no default row yet."""
+    """The defaults of docs/domain.md, for keys that have no default row yet."""
     known = set(session.scalars(select(SlaPolicy.key).where(
         SlaPolicy.category_code.is_(None), SlaPolicy.agency_code.is_(None))))
     for key, label, duration, unit in DEFAULTS:

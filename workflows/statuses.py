@@ -1,4 +1,4 @@
-"""Status codes set by the diagram, and the labels people see (domain.md).
+"""Status codes set by the diagram, and the labels people see (docs/domain.md).
 
 The one place these labels live: web pages, the API, notices and Open311 all read them here."""
 from __future__ import annotations
