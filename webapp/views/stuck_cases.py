@@ -99,28 +99,44 @@ def _back_to_case(complaint_id: int):
     return redirect(url_for(".case", complaint_id=complaint_id))
 
 
+def _refused(prefix: str, exc: RepairRefused) -> None:
+    flash(prefix + " " + " ".join(reason_text(code, detail) for code, detail in exc.reasons), "danger")
+
+
+def _repair(complaint_id: int, run, refused_prefix: str, done):
+    """Run one repair command with the reason typed; returns (redirect, None) when it ran or was
+    refused, or (None, message) when the reason must be fixed on the same page.
+    `done(result)` says what happened."""
+    try:
+        result = run(request.form.get("reason", ""))
+    except repair.RepairInvalid as exc:
+        return None, _reason_error(exc)
+    except RepairRefused as exc:
+        _refused(refused_prefix, exc)
+    except StepFailed as exc:
+        _failed(exc)
+    except ConcurrentUpdate:
+        flash(_("Someone else changed this case in the meantime. Look at it again and retry."), "warning")
+    else:
+        flash(done(result), "success")
+    return _back_to_case(complaint_id), None
+
+
 # -- retry ----------------------------------------------------------------------------------
 
 @bp.route("/<int:complaint_id>/retry", methods=["GET", "POST"])
 def retry(complaint_id: int):
     reason_error = None
     if request.method == "POST":
-        try:
-            fired = repair.retry(services.db(), services.process_engine(), current_user, complaint_id,
-                                 request.form.get("reason", ""))
-        except repair.RepairInvalid as exc:
-            reason_error = _reason_error(exc)
-        except StepFailed as exc:
-            _failed(exc)
-            return _back_to_case(complaint_id)
-        except ConcurrentUpdate:
-            flash(_("Someone else changed this case in the meantime. Look at it again and retry."), "warning")
-            return _back_to_case(complaint_id)
-        else:
-            flash(ngettext("The case ran again without error (%(num)d timer fired); it is no longer stuck.",
-                           "The case ran again without error (%(num)d timers fired); it is no longer stuck.",
-                           len(fired)), "success")
-            return _back_to_case(complaint_id)
+        done, reason_error = _repair(
+            complaint_id,
+            lambda reason: repair.retry(services.db(), services.process_engine(), current_user, complaint_id, reason),
+            _("The case was not run again:"),
+            lambda fired: ngettext("The case ran again without error (%(num)d timer fired); it is no longer stuck.",
+                                   "The case ran again without error (%(num)d timers fired); it is no longer stuck.",
+                                   len(fired)))
+        if done:
+            return done
     return render_template("stuck_cases/retry.html", view=_view(complaint_id), reason_error=reason_error,
                            reason=request.form.get("reason", "")), (422 if reason_error else 200)
 
@@ -142,24 +158,14 @@ def migrate(complaint_id: int):
     target = _target_version(view)
     reason_error = None
     if request.method == "POST":
-        try:
-            repair.migrate(services.db(), services.process_engine(), current_user, complaint_id, target,
-                           request.form.get("reason", ""))
-        except repair.RepairInvalid as exc:
-            reason_error = _reason_error(exc)
-        except RepairRefused as exc:
-            flash(_("The case cannot move to that version and stays where it was:") + " "
-                  + " ".join(reason_text(code, detail) for code, detail in exc.reasons), "danger")
-            return _back_to_case(complaint_id)
-        except StepFailed as exc:
-            _failed(exc)
-            return _back_to_case(complaint_id)
-        except ConcurrentUpdate:
-            flash(_("Someone else changed this case in the meantime. Look at it again and retry."), "warning")
-            return _back_to_case(complaint_id)
-        else:
-            flash(_("The case now runs on the new version. Its open tasks and deadlines were kept."), "success")
-            return _back_to_case(complaint_id)
+        done, reason_error = _repair(
+            complaint_id,
+            lambda reason: repair.migrate(services.db(), services.process_engine(), current_user, complaint_id,
+                                          target, reason),
+            _("The case cannot move to that version and stays where it was:"),
+            lambda _result: _("The case now runs on the new version. Its open tasks and deadlines were kept."))
+        if done:
+            return done
     with services.db().session() as s:
         plan = repair.migration_preview(s, services.process_engine(), current_user, complaint_id, target)
     return render_template("stuck_cases/migrate.html", view=view, plan=plan, target=target,
@@ -203,31 +209,20 @@ def move(complaint_id: int):
         return _back_to_case(complaint_id)
     reason_error = None
     if request.method == "POST":
-        try:
-            moved = repair.move_token(services.db(), services.process_engine(), current_user, complaint_id, target,
-                                      source, request.form.get("reason", ""))
-        except repair.RepairInvalid as exc:
-            reason_error = _reason_error(exc)
-        except RepairRefused as exc:
-            flash(_("The case was not moved:") + " "
-                  + " ".join(reason_text(code, detail) for code, detail in exc.reasons), "danger")
-            return _back_to_case(complaint_id)
-        except StepFailed as exc:
-            _failed(exc)
-            return _back_to_case(complaint_id)
-        except ConcurrentUpdate:
-            flash(_("Someone else changed this case in the meantime. Look at it again and retry."), "warning")
-            return _back_to_case(complaint_id)
-        else:
-            flash(_("The case was moved from “%(source)s” to “%(target)s”.", source=moved.source.name,
-                    target=moved.target.name), "success")
-            return _back_to_case(complaint_id)
+        done, reason_error = _repair(
+            complaint_id,
+            lambda reason: repair.move_token(services.db(), services.process_engine(), current_user, complaint_id,
+                                             target, source, reason),
+            _("The case was not moved:"),
+            lambda moved: _("The case was moved from “%(source)s” to “%(target)s”.", source=moved.source.name,
+                            target=moved.target.name))
+        if done:
+            return done
     try:
         with services.db().session() as s:
             preview = repair.move_preview(s, services.process_engine(), current_user, complaint_id, target, source)
     except RepairRefused as exc:
-        flash(_("The case cannot be moved there:") + " "
-              + " ".join(reason_text(code, detail) for code, detail in exc.reasons), "danger")
+        _refused(_("The case cannot be moved there:"), exc)
         return _back_to_case(complaint_id)
     return render_template("stuck_cases/move.html", view=view, preview=preview, target=target, source=source,
                            reason_error=reason_error, reason=request.form.get("reason", "")), \
