@@ -15,10 +15,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, make_url, select, text
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, insert, make_url, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,11 +32,11 @@ from workflows import reference_data, schema  # noqa: E402
 from workflows.complaints import ComplaintInput, file_complaint  # noqa: E402
 from workflows.dashboard import dashboard  # noqa: E402
 from workflows.demo import complete_step  # noqa: E402
+from workflows.governments import Governments  # noqa: E402
 from workflows.models import Complaint, User  # noqa: E402
 from workflows.process import make_process_engine  # noqa: E402
 from workflows.routing import seed_lanes  # noqa: E402
 from workflows.script_functions import script_functions  # noqa: E402
-from workflows.governments import Governments  # noqa: E402
 from workflows.sla import SlaBook, seed_defaults  # noqa: E402
 from workflows.task_lists import TaskFilter, task_page  # noqa: E402
 

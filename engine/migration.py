@@ -21,9 +21,9 @@ import json
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
 
 from engine import serialization, task_projection
 from engine.audit import record

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from engine import tokens
 from engine.audit import record
 from engine.clock import now
 from engine.errors import NotFound, RepairRefused, ScriptFailed
 from engine.models import ProcessInstance
-
 
 # the worker's wait before it tries a failed case again: 1 minute, doubling, at most 6 hours
 BACKOFF_FIRST = timedelta(minutes=1)

@@ -11,15 +11,15 @@ import time
 from typing import Any, Callable, Iterable, Mapping
 from uuid import UUID
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import forms, serialization, task_projection
 from engine.audit import record

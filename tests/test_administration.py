@@ -10,8 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from tests.casework import Case
 from workflows import administration as admin
-from workflows import organisation
-from workflows import policy
+from workflows import organisation, policy
 from workflows.accounts import authenticate
 from workflows.commands import Forbidden
 from workflows.complaints import ComplaintInput, InvalidComplaint, file_complaint

@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
-from tests.conftest import MONDAY, FrozenClock
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from engine.models import HumanTask
 from tests.casework import Case
+from tests.conftest import MONDAY, FrozenClock
 from workflows.calendar import JAKARTA
 from workflows.sla import CalendarDay, SlaPolicy
 from workflows.worker import fire_due_timers

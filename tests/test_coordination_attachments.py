@@ -7,14 +7,18 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_coordination import DINKES, PUPR, HostCase, outbox, request_coordination
-from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the domain tests)
+from tests.test_coordination import DINKES, PUPR, HostCase, engine, host, outbox, request_coordination  # noqa: F401  (fixtures shared with the domain tests)
 from workflows import coordination, coordination_thread
 from workflows.attachments import MAX_BYTES, AttachmentRejected, Upload, sniff, sniff_document
 from workflows.cases import CaseNotFound
 from workflows.coordination_attachments import FOLDER, CoordinationAttachment
-from workflows.coordination_thread import (AttachmentNotFound, InvalidMessage, post_message, readable_attachment,
-                                           thread_of)
+from workflows.coordination_thread import (
+    AttachmentNotFound,
+    InvalidMessage,
+    post_message,
+    readable_attachment,
+    thread_of,
+)
 from workflows.models import Attachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -9,8 +9,7 @@ from sqlalchemy import event, select, update
 from engine.models import HumanTask
 from tests.casework import Case
 from tests.conftest import MONDAY
-from tests.test_coordination import DINKES, KUBURAYA, PUPR, HostCase, request_coordination
-from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the coordination tests)
+from tests.test_coordination import DINKES, KUBURAYA, PUPR, HostCase, engine, host, request_coordination  # noqa: F401  (fixtures shared with the coordination tests)
 from tests.test_policy import make_cases
 from workflows import roles
 from workflows.commands import Forbidden

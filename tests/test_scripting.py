@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import func, select
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
 
 from engine import script_limits
 from engine.deploy import deploy

@@ -13,8 +13,7 @@ from engine.errors import RepairRefused
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.repair import backoff
 from tests.conftest import DATA, MONDAY
-from tests.stuck import (STUCK_RENAMED, STUCK_V2, deploy_folder, fail_prepare, instance, new_case, ready,
-                         stuck_v1, user)
+from tests.stuck import STUCK_RENAMED, STUCK_V2, deploy_folder, fail_prepare, instance, new_case, ready, stuck_v1, user
 from workflows import commands, repair, sla_changes, worker
 from workflows.case_errors import StepFailed
 from workflows.commands import Forbidden

@@ -9,9 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from tests.casework import Case
+from tests.test_coordination import (  # noqa: F401  (fixtures shared with the domain tests)
+    DINKES,
+    DISDIK,
+    KUBURAYA,
+    PONTIANAK,
+    PUPR,
+    QUESTION,
+    HostCase,
+    engine,
+    host,
+    request_coordination,
+)
 from tests.test_coordination_attachments import DOCX, DOCX_TYPE, EXE, PNG
-from tests.test_coordination import DINKES, DISDIK, KUBURAYA, PONTIANAK, PUPR, QUESTION, HostCase, request_coordination
-from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the domain tests)
 from workflows.models import Complaint, OutboxMessage
 
 

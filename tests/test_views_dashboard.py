@@ -10,8 +10,7 @@ from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import MONDAY
-from tests.test_coordination import DINKES, KUBURAYA, PUPR, HostCase, request_coordination
-from tests.test_coordination import engine, host  # noqa: F401  (fixtures shared with the coordination tests)
+from tests.test_coordination import DINKES, KUBURAYA, PUPR, HostCase, engine, host, request_coordination  # noqa: F401  (fixtures shared with the coordination tests)
 from workflows.models import User
 from workflows.reference_data import DEMO_PASSWORD
 

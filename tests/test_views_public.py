@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -436,6 +436,7 @@ def test_the_confirmation_page_opens_tracking_without_the_secret_in_the_url(clie
 
 def test_log_filter_masks_secrets(caplog):
     import logging
+
     from webapp.logs import mask_secrets
     assert mask_secrets('"GET /lacak/TDK-1?kode=abc-DEF_1 HTTP/1.1" 302') == '"GET /lacak/TDK-1?kode=*** HTTP/1.1" 302'
     assert mask_secrets("/lacak/TDK-1?x=1&kode=abc&y=2") == "/lacak/TDK-1?x=1&kode=***&y=2"

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import MONDAY
-from tests.stuck import (STUCK_RENAMED, STUCK_V2, deploy_folder, fail_prepare, instance, new_case, ready,
-                         stuck_v1)
+from tests.stuck import STUCK_RENAMED, STUCK_V2, deploy_folder, fail_prepare, instance, new_case, ready, stuck_v1
 from workflows import sla_changes, worker
 from workflows.sla_changes import SlaEdit
 

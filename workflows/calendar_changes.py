@@ -30,9 +30,9 @@ from workflows import calendar_admin
 from workflows.calendar import BusinessCalendar, parse_workweek
 from workflows.calendar_admin import CalendarEdit, CalendarRequest
 from workflows.models import User
+from workflows.paging import Page, paginate
 from workflows.sla import CalendarChange
 from workflows.sla_changes import Preview, rearm_running
-from workflows.paging import Page, paginate
 
 _USES_SLA = re.compile(r"\bsla_(?:due|warn_at)\(")
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from engine.audit import history
 from engine.models import AuditEvent, HumanTask, ProcessInstance

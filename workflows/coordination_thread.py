@@ -18,7 +18,6 @@ from engine.db import Base, Database, UTCDateTime
 from workflows import coordination_attachments, outbox, policy, roles
 from workflows.attachments import Upload
 from workflows.cases import CaseNotFound, visible_complaint
-from workflows.coordination_attachments import CoordinationAttachment
 from workflows.commands import Forbidden
 from workflows.coordination import (
     agency_name,
@@ -27,6 +26,7 @@ from workflows.coordination import (
     liaisons_of,
     taking_part,
 )
+from workflows.coordination_attachments import CoordinationAttachment
 from workflows.models import Complaint, User
 
 MAX_BODY = 10000

@@ -18,8 +18,8 @@ from engine.deploy import DeployedProcess, deploy
 from engine.errors import InvalidDiagram
 from workflows import roles, statuses
 from workflows.complaints import start_data
-from workflows.models import Agency, Category, LaneRole
 from workflows.design_upload import Staged, discard, save_report, stage
+from workflows.models import Agency, Category, LaneRole
 from workflows.process import ComplaintEngine
 from workflows.publication import check_publish_points
 from workflows.sla import SlaPolicy

@@ -16,9 +16,18 @@ from workflows.reference_data import add_agency
 
 log = logging.getLogger("tindak.admin")
 
-from workflows.administration import (AGENCY_CODE, AGENCY_KINDS, CATEGORY_CODE, MAX_PATH, AdminError,
-                                     AgencyNotFound, CategoryNotFound, _audit, _require_organisation_admin, _text)
-
+from workflows.administration import (
+    AGENCY_CODE,
+    AGENCY_KINDS,
+    CATEGORY_CODE,
+    MAX_PATH,
+    AdminError,
+    AgencyNotFound,
+    CategoryNotFound,
+    _audit,
+    _require_organisation_admin,
+    _text,
+)
 
 # ---- agencies -------------------------------------------------------------------------
 

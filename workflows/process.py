@@ -9,13 +9,13 @@ from engine.models import ProcessInstance
 from engine.projection import VariableProjection
 from engine.runtime import ProcessEngine
 from workflows.coordination import CoordinationHooks
+from workflows.governments import Governments
 from workflows.models import Complaint
 from workflows.notifications import Notifier
-from workflows.routing import LaneRouter
-from workflows.governments import Governments
 from workflows.publication import publish_answer
-from workflows.sla import SlaBook
+from workflows.routing import LaneRouter
 from workflows.script_functions import script_functions
+from workflows.sla import SlaBook
 
 COMPLAINT_PROCESS = "complaint"
 NEW_COMPLAINTS = "tindak.new_complaints"  # session.info key: {instance id: Complaint}

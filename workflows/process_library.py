@@ -7,8 +7,8 @@ version content and kept in memory (a version never changes).
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 import threading
 import zipfile
 from dataclasses import dataclass, field

@@ -27,8 +27,8 @@ from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, 
 from workflows.digests import sha256_hex
 from workflows.models import Agency, Complaint
 from workflows.notifications import Notifier
-from workflows.publication import PUBLIC_KEYWORD, PUBLISHED, names_publish_points
 from workflows.paging import Page, paginate
+from workflows.publication import PUBLIC_KEYWORD, PUBLISHED, names_publish_points
 
 REPORTER_ACTOR = "pelapor"
 JAKARTA = ZoneInfo("Asia/Jakarta")

@@ -12,8 +12,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from engine.clock import now
 from engine.models import HumanTask
 from workflows import policy, roles
-from workflows.paging import Page, paginate
 from workflows.models import Agency, Complaint, User
+from workflows.paging import Page, paginate
 from workflows.sla import DEFAULT_YELLOW_SHARE
 
 TABS = ("mine", "team", "agency")

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp import errors
 
+
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code",
                                                      "example": "not_found"})

@@ -9,8 +9,14 @@ from webapp.api.access import api_user
 from webapp.api.blueprint import API_PREFIX, ApiBlueprint
 from webapp.api.errors import api_error
 from webapp.api.representation import page_dict, task_detail, task_row_dict
-from webapp.api.schemas import (AssignSchema, CompletedSchema, FormDataSchema, TaskDetailSchema,
-                            TaskListArgs, TaskPageSchema)
+from webapp.api.schemas import (
+    AssignSchema,
+    CompletedSchema,
+    FormDataSchema,
+    TaskDetailSchema,
+    TaskListArgs,
+    TaskPageSchema,
+)
 from webapp.labels import status_label
 from workflows import commands
 from workflows.models import Complaint

@@ -5,8 +5,18 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from webapp.api import api_blueprint
     from webapp.open311 import open311_blueprint
-    from webapp.views import (account, admin, auth, cases, coordination_asks, coordination_thread, open311_keys, public,
-                               sla_admin, tasks)
+    from webapp.views import (
+        account,
+        admin,
+        auth,
+        cases,
+        coordination_asks,
+        coordination_thread,
+        open311_keys,
+        public,
+        sla_admin,
+        tasks,
+    )
 
     for module in (auth, tasks, cases, coordination_asks, coordination_thread, admin, account, public, sla_admin,
                    open311_keys):

@@ -6,8 +6,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required

@@ -19,6 +19,7 @@ from workflows.coordination import CoordinationRequest
 from workflows.coordination_thread import CoordinationMessage, may_post, thread_of
 from workflows.models import Agency, Complaint, User
 
+
 def section_url(complaint_id: int, action: str = "") -> str:
     """Paths are the contract (this blueprint may be registered after the case page exists)."""
     return f"/cases/{complaint_id}/coordination{'/' + action if action else ''}"

@@ -2,9 +2,9 @@
 from alembic import context
 
 import engine.models  # noqa: F401  (registers the engine tables)
+import workflows.coordination_thread  # noqa: F401  (coordination requests and thread)
 import workflows.models  # noqa: F401  (registers the domain tables)
 import workflows.sla  # noqa: F401  (SLA policies, their history, calendar exceptions)
-import workflows.coordination_thread  # noqa: F401  (coordination requests and thread)
 from engine.db import Base
 
 config = context.config

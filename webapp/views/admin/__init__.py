@@ -18,7 +18,6 @@ from workflows import policy
 from workflows.accounts import MIN_PASSWORD_LENGTH
 from workflows.commands import Forbidden
 
-
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 KIND = {

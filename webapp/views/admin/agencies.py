@@ -9,11 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 
 from webapp import services
+from webapp.views.admin import KIND, _back, _rendered, _require_organisation_admin, bp, problem_text, show_problems
 from workflows import administration as admin
 from workflows import organisation
-
-from webapp.views.admin import (KIND, _back, _rendered, _require_organisation_admin, bp,
-                                problem_text, show_problems)
 
 
 class AgencyForm(FlaskForm):

@@ -9,11 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from webapp import services
+from webapp.views.admin import _rendered, _require_organisation_admin, bp, show_problems
 from workflows import administration as admin
 from workflows import organisation
-
-from webapp.views.admin import (_rendered, _require_organisation_admin, bp,
-                                show_problems)
 
 
 class CategoryForm(FlaskForm):

@@ -12,12 +12,9 @@ from wtforms.validators import EqualTo
 
 from webapp import services
 from webapp.labels import ROLE
-from workflows import accounts
+from webapp.views.admin import _back, _rendered, bp, problem_text, show_problems
+from workflows import accounts, roles
 from workflows import administration as admin
-from workflows import roles
-
-from webapp.views.admin import (_back, _rendered, bp,
-                                problem_text, show_problems)
 
 
 class UserForm(FlaskForm):

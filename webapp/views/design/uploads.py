@@ -9,12 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import (current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
-from flask_babel import format_decimal
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from engine.errors import InvalidDiagram

@@ -8,7 +8,6 @@ same preview, apply and history for calendar changes.
 """
 from __future__ import annotations
 
-
 from babel.dates import get_day_names
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, ngettext
@@ -24,9 +23,9 @@ from webapp.extensions import login_manager
 from workflows import calendar_admin, sla_changes
 from workflows.commands import Forbidden
 from workflows.models import Agency, Category, Complaint, User
+from workflows.paging import paginate
 from workflows.sla import DEFAULTS, UNITS, SlaChange, SlaPolicy
 from workflows.sla_changes import InvalidSla, SlaEdit
-from workflows.paging import paginate
 
 bp = Blueprint("sla_admin", __name__, url_prefix="/admin")
 

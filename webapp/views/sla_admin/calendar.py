@@ -16,11 +16,10 @@ from engine.clock import now
 from engine.errors import NotFound
 from webapp import services
 from webapp.views import sla_admin
+from webapp.views.sla_admin import CALENDAR_PROBLEMS, CHANGES_PER_PAGE, apply_progress, bp, moves_context
 from workflows import calendar_admin, calendar_changes
 from workflows.calendar import JAKARTA
 from workflows.models import Agency, User
-
-from webapp.views.sla_admin import CALENDAR_PROBLEMS, CHANGES_PER_PAGE, apply_progress, bp, moves_context
 
 
 def _calendar_page(form: dict | None = None, errors: dict | None = None, week_errors: dict | None = None,

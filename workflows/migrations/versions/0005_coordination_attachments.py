@@ -4,8 +4,9 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 09:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import engine.db
 
 revision = '0005'
