@@ -202,7 +202,8 @@ def test_user_list_filters_and_pages(db):
 # ---- agencies -------------------------------------------------------------------------
 
 def test_create_agency_under_a_parent(db):
-    created = organisation.create_agency(db, user(db, "admin"), "rsud-soedarso", "RSUD dr. Soedarso", "unit", "dinkes-kalbar")
+    created = organisation.create_agency(db, user(db, "admin"), "rsud-soedarso", "RSUD dr. Soedarso", "unit",
+                                         "dinkes-kalbar")
     assert created.path == "/pemprov-kalbar/dinkes-kalbar/rsud-soedarso/"
     top = organisation.create_agency(db, user(db, "admin"), "bpjs-pontianak", "BPJS Kesehatan", "vertical", None)
     assert top.path == "/bpjs-pontianak/" and top.parent_id is None
@@ -346,11 +347,13 @@ def test_a_deactivated_category_is_refused_for_new_complaints_only(db, process_e
     old = Case(db, process_engine, category="lingkungan")
     organisation.deactivate_category(db, me, "lingkungan")
     with db.transaction() as s, pytest.raises(InvalidComplaint) as caught:
-        file_complaint(s, process_engine, ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))
+        file_complaint(s, process_engine,
+                       ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))
     assert caught.value.fields == {"category": "unknown category"}
     assert old.complaint.category_code == "lingkungan"
     with db.session() as s:
         assert {c.code: n for c, n in admin.categories_with_counts(s)}["lingkungan"] == 1
     organisation.reactivate_category(db, me, "lingkungan")
     with db.transaction() as s:
-        file_complaint(s, process_engine, ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))
+        file_complaint(s, process_engine,
+                       ComplaintInput(title="Asap", description="Kabut asap.", category="lingkungan"))

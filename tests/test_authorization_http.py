@@ -91,7 +91,8 @@ def _state(db, username):
     from workflows.models import ApiToken, User
     with db.session() as s:
         u = s.scalars(select(User).where(User.username == username)).one()
-        tokens = sorted((t.id, t.revoked_at is None) for t in s.scalars(select(ApiToken).where(ApiToken.user_id == u.id)))
+        rows = s.scalars(select(ApiToken).where(ApiToken.user_id == u.id))
+        tokens = sorted((t.id, t.revoked_at is None) for t in rows)
         return {"id": u.id, "full_name": u.full_name, "role": u.role, "agency_id": u.agency_id, "active": u.active,
                 "password_hash": u.password_hash, "tokens": tokens}
 

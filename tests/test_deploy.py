@@ -24,8 +24,8 @@ def versions(db, process_id):
 def test_same_content_twice_makes_no_new_version(db):
     with db.transaction() as s:
         results = deploy(s, [BPMN_DIR], deployed_by="perancang")
-    assert {(r.process_id, r.version, r.created) for r in results} == {("complaint", 1, False), ("coordination", 1, False),
-                                                                   ("coordination_round", 1, False)}
+    assert {(r.process_id, r.version, r.created) for r in results} == {
+        ("complaint", 1, False), ("coordination", 1, False), ("coordination_round", 1, False)}
     assert versions(db, "complaint") == [1]
 
 

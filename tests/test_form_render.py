@@ -24,7 +24,8 @@ SCHEMA = {
         "colour": {"type": "string", "title": "Colour", "enum": ["red", "green"]},
         "size": {"type": "string", "title": "Size",
                  "oneOf": [{"const": s, "title": s.upper()} for s in ("xs", "s", "m", "l", "xl")]},
-        "score": {"type": "integer", "title": "Score", "oneOf": [{"const": 1, "title": "One"}, {"const": 2, "title": "Two"}]},
+        "score": {"type": "integer", "title": "Score",
+                  "oneOf": [{"const": 1, "title": "One"}, {"const": 2, "title": "Two"}]},
         "urgent": {"type": "boolean", "title": "Urgent"},
         "tags": {"type": "array", "title": "Tags", "uniqueItems": True,
                  "items": {"type": "string", "enum": ["a", "b", "c"]}},
@@ -127,13 +128,15 @@ def test_engine_messages_are_translated_where_known():
 
 def _render(fields, locked=False) -> str:
     return render_template_string(
-        '{% from "tasks/_form.html" import render_field %}{% for f in fields %}{{ render_field(f, locked) }}{% endfor %}',
+        '{% from "tasks/_form.html" import render_field %}'
+        '{% for f in fields %}{{ render_field(f, locked) }}{% endfor %}',
         fields=fields, locked=locked)
 
 
 def test_every_widget_renders_with_a_bound_label(app):
     agencies = [form_render.OptionGroup("Provinsi", [form_render.Option("dinkes-kalbar", "Dinkes")])]
-    form = MultiDict([("size", "m"), ("tags", "b"), ("colour", "red"), ("agency", "dinkes-kalbar"), ("name", "<b>x</b>")])
+    form = MultiDict([("size", "m"), ("tags", "b"), ("colour", "red"), ("agency", "dinkes-kalbar"),
+                      ("name", "<b>x</b>")])
     with app.test_request_context():
         html = _render(build_fields(SCHEMA, UI, form, {"name": "Too short"}, agencies))
     assert re.search(r'<input class="form-control is-invalid" type="text" id="field-name" name="name" '
@@ -213,7 +216,8 @@ def _diagram_form(name):
 
 def test_the_verifiers_branches_depend_on_the_decision():
     schema, ui = _diagram_form("verify")
-    found = {name: (c.controller, c.values, required) for name, (c, required) in form_render.conditions(schema, ui).items()}
+    conditions = form_render.conditions(schema, ui)
+    found = {name: (c.controller, c.values, required) for name, (c, required) in conditions.items()}
     assert found == {
         "lead_agency": ("decision", ("disposisi",), True),
         "details_question": ("decision", ("tunda",), True),
@@ -296,7 +300,8 @@ def test_dependent_fields_are_grouped_under_the_choice_they_belong_to(app):
 
 def test_a_field_named_by_two_choices_is_shown_for_either(app):
     schema = {"type": "object", "properties": {
-        "d": {"type": "string", "oneOf": [{"const": "x", "title": "Ex"}, {"const": "y", "title": "Why"}, {"const": "z"}]},
+        "d": {"type": "string",
+              "oneOf": [{"const": "x", "title": "Ex"}, {"const": "y", "title": "Why"}, {"const": "z"}]},
         "r": {"type": "string"}},
         "allOf": [{"if": {"properties": {"d": {"const": "x"}}}, "then": {"required": ["r"]}},
                   {"if": {"properties": {"d": {"const": "y"}}}, "then": {"properties": {"r": {"minLength": 3}}}}]}

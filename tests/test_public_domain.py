@@ -25,7 +25,8 @@ def test_file_with_attachments_outside_the_web_root(db, process_engine, tmp_path
                                     [Upload("foto.png", PNG), Upload("surat.pdf", PDF)], tmp_path / "files")
     with db.session() as s:
         rows = list(s.scalars(select(Attachment).where(Attachment.complaint_id == filed.complaint.id)))
-    assert sorted((r.filename, r.content_type) for r in rows) == [("foto.png", "image/png"), ("surat.pdf", "application/pdf")]
+    assert sorted((r.filename, r.content_type) for r in rows) == [("foto.png", "image/png"),
+                                                                   ("surat.pdf", "application/pdf")]
     for row in rows:
         assert (tmp_path / "files" / row.storage_key).read_bytes() in (PNG, PDF)
         assert "/" not in row.storage_key and row.storage_key != row.filename

@@ -146,13 +146,15 @@ def test_script_error_rolls_back_whole_command(db, tmp_path):
     shutil.copytree(DATA / "simple_v2", folder)
     bpmn = folder / "simple.bpmn"
     # make the flow after the first task run a failing script: replace the second user task
-    text = bpmn.read_text().replace('<bpmn:userTask id="check_it"', '<bpmn:scriptTask id="check_it" scriptFormat="python"')
+    text = bpmn.read_text().replace('<bpmn:userTask id="check_it"',
+                                    '<bpmn:scriptTask id="check_it" scriptFormat="python"')
     text = text.replace("</bpmn:userTask>\n    <bpmn:sequenceFlow", "</bpmn:userTask>\n    <bpmn:sequenceFlow")
     start = text.index('<bpmn:scriptTask id="check_it"')
     end = text.index("</bpmn:userTask>", start)
     block = text[start:end]
     block = block.split("<bpmn:extensionElements>")[0] + block[block.index("<bpmn:incoming>"):]
-    text = text[:start] + block + "<bpmn:script>result = 1 / 0</bpmn:script></bpmn:scriptTask>" + text[end + len("</bpmn:userTask>"):]
+    script = "<bpmn:script>result = 1 / 0</bpmn:script></bpmn:scriptTask>"
+    text = text[:start] + block + script + text[end + len("</bpmn:userTask>"):]
     bpmn.write_text(text)
     engine = ProcessEngine()
     with db.transaction() as s:
@@ -174,7 +176,8 @@ def test_script_functions_come_from_the_caller(db, tmp_path):
     bpmn = folder / "simple.bpmn"
     text = bpmn.read_text()
     # a pre-script on the user task calls a function that only the caller registered
-    text = text.replace("<spiffworkflow:properties>", "<spiffworkflow:preScript>greeting = greet('Pontianak')</spiffworkflow:preScript><spiffworkflow:properties>", 1)
+    pre_script = "<spiffworkflow:preScript>greeting = greet('Pontianak')</spiffworkflow:preScript>"
+    text = text.replace("<spiffworkflow:properties>", pre_script + "<spiffworkflow:properties>", 1)
     bpmn.write_text(text)
     with db.transaction() as s:
         deploy(s, [folder], deployed_by="t")

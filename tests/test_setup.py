@@ -43,7 +43,8 @@ def test_init_demo_twice_keeps_data_and_adds_nothing(tmp_path, monkeypatch):
         statuses = set(s.scalars(select(Complaint.status)))
     assert {"belum_terverifikasi", "tertunda", "terdisposisi", "proses", "selesai", "diarsipkan"} <= statuses
     with db.session() as s:  # a coordination under way, and a transfer waiting for Kubu Raya's verifier
-        waiting = {(t.element_id, t.agency_code) for t in s.scalars(select(HumanTask).where(HumanTask.state == "ready"))}
+        ready = s.scalars(select(HumanTask).where(HumanTask.state == "ready"))
+        waiting = {(t.element_id, t.agency_code) for t in ready}
         requests = {(r.agency_code, r.status) for r in s.scalars(select(CoordinationRequest))}
     assert {("coordination_reply", "pemkab-kuburaya"), ("redispose_complaint", "pemkab-kuburaya")} <= waiting
     assert requests == {("dinkes-kalbar", "answered"), ("pemkab-kuburaya", "waiting")}

@@ -61,7 +61,8 @@ def test_case_page_shows_record_current_task_and_timeline(client, auth, db, proc
     auth.login("dinkes.penghubung")
     page = page_of(client, f"/cases/{case.complaint_id}")
     assert case.complaint.tracking_id in texts_of(page, "tracking-id")
-    assert texts_of(page, "status")[0] in ("Terdisposisi / Belum Ditindaklanjuti", "Dispositioned / not yet followed up")
+    assert texts_of(page, "status")[0] in ("Terdisposisi / Belum Ditindaklanjuti",
+                                           "Dispositioned / not yet followed up")
     assert texts_of(page, "lead-agency") == ["Dinas Kesehatan Provinsi Kalimantan Barat"]
     assert "Sudah dua minggu gelap." in texts_of(page, "complaint-text")
     assert texts_of(page, "process-label") == ["complaint v1"]

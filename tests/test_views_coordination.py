@@ -390,9 +390,9 @@ def test_the_reporter_and_the_public_never_see_thread_files(client, auth, db, ca
     auth.logout()
     with db.session() as s:
         tracking_id = s.get(Complaint, case.complaint_id).tracking_id
-    public_pages = [client.get(f"/lacak/{tracking_id}?kode={case.secret}", follow_redirects=True), client.get("/laporan"),
-                    client.get(f"/laporan?q={tracking_id}"), client.get("/open311/v2/requests.json"),
-                    client.get(f"/open311/v2/requests/{tracking_id}.json")]
+    public_pages = [client.get(f"/lacak/{tracking_id}?kode={case.secret}", follow_redirects=True),
+                    client.get("/laporan"), client.get(f"/laporan?q={tracking_id}"),
+                    client.get("/open311/v2/requests.json"), client.get(f"/open311/v2/requests/{tracking_id}.json")]
     assert public_pages[0].status_code == 200 and tracking_id in public_pages[0].get_data(as_text=True)
     for response in public_pages:
         html = response.get_data(as_text=True)

@@ -93,8 +93,9 @@ def test_form_has_anonim_preselected_and_rahasia_not(client):
 
 
 def test_valid_submission_files_a_web_complaint_and_shows_the_id_once(client, db):
+    three_days_ago = (now().date() - timedelta(days=3)).isoformat()
     tracking_id, link = file_via_form(client, reporter_email="warga@example.org", latitude="-0,0263",
-                                      longitude="109.3425", incident_date=(now().date() - timedelta(days=3)).isoformat())
+                                      longitude="109.3425", incident_date=three_days_ago)
     complaint = only_complaint(db)
     assert (complaint.tracking_id, complaint.channel, complaint.anonymous, complaint.confidential) == (
         tracking_id, "web", True, False)
@@ -306,7 +307,8 @@ def test_reporter_adds_details_when_asked(client, db, process_engine):
 
 
 def answered_case(db, process_engine) -> Case:
-    return Case(db, process_engine).do("verify_complaint", DISPOSE, "verifikator").do("follow_up", ANSWER, "dinkes.penghubung")
+    return (Case(db, process_engine).do("verify_complaint", DISPOSE, "verifikator")
+            .do("follow_up", ANSWER, "dinkes.penghubung"))
 
 
 def test_reporter_is_satisfied_and_the_case_is_finished(client, db, process_engine):
@@ -356,7 +358,8 @@ def test_listing_hides_rahasia_shows_counts_and_no_personal_data(client, db, pro
          description="Lubang besar. " + "Sangat berbahaya. " * 30)
     Case(db, process_engine, title="Pungli di kantor desa", confidential=True)
     done = Case(db, process_engine, title="Puskesmas tutup")
-    done.do("verify_complaint", DISPOSE).do("follow_up", ANSWER).do("review_answer", {"satisfied": "puas", "rating": 4}, "pelapor")
+    done.do("verify_complaint", DISPOSE).do("follow_up", ANSWER)
+    done.do("review_answer", {"satisfied": "puas", "rating": 4}, "pelapor")
     page = body(client.get("/laporan"))
     assert "Jalan berlubang di Sungai Raya" in page and "Puskesmas tutup" in page
     assert "Pungli di kantor desa" not in page
@@ -373,7 +376,10 @@ def test_listing_filters_search_and_pages(client, db, process_engine, monkeypatc
     Case(db, process_engine, title="Lampu jalan mati", category="infrastruktur")
     Case(db, process_engine, title="Guru jarang masuk", category="pendidikan")
     Case(db, process_engine, title="Lampu taman rusak", category="infrastruktur")
-    titles = lambda url: re.findall(r'data-testid="row-title">([^<]*)<', body(client.get(url)))
+
+    def titles(url):
+        return re.findall(r'data-testid="row-title">([^<]*)<', body(client.get(url)))
+
     assert sorted(titles("/laporan?q=lampu")) == ["Lampu jalan mati", "Lampu taman rusak"]
     assert titles("/laporan?category=pendidikan") == ["Guru jarang masuk"]
     assert titles("/laporan?status=selesai") == []
@@ -469,7 +475,8 @@ def test_gunicorn_access_log_of_the_tracking_flow_holds_no_secret(db, process_en
     env = dict(os.environ, TINDAK_DATABASE_URL=db.url, TINDAK_SECRET_KEY="log-test",
                TINDAK_ATTACHMENT_DIR=str(tmp_path))
     log_path = tmp_path / "server.log"
-    code = f"from webapp.config import Settings; from webapp.serve import serve; serve(Settings.from_env(), '127.0.0.1:{port}', 1)"
+    code = ("from webapp.config import Settings; from webapp.serve import serve; "
+            f"serve(Settings.from_env(), '127.0.0.1:{port}', 1)")
     with open(log_path, "wb") as log:
         server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT,
                                   cwd=str(Path(__file__).resolve().parent.parent))

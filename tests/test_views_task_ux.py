@@ -37,7 +37,8 @@ def test_the_answer_step_says_the_case_stays_proses_until_the_reporter_replies_a
     task = ready_task(db, case)
     auth.login("dinkes.penghubung")
     page = body(client.get(f"/tasks/{task.id}"))
-    [notice] = re.findall(r'<div class="alert alert-info small" role="note" data-testid="what-next"[^>]*>.*?</div>', page, re.S)
+    [notice] = re.findall(r'<div class="alert alert-info small" role="note" data-testid="what-next"[^>]*>.*?</div>',
+                          page, re.S)
     # shown for the "send the answer" choice only
     assert 'data-show-when="decision"' in notice and 'data-show-values="[&#34;jawab&#34;]"' in notice
     text = re.sub(r"\s+", " ", notice)
@@ -68,7 +69,8 @@ def test_the_case_page_shows_the_reporters_step_as_waiting_without_link_or_claim
     assert task.role == "reporter" and task.due_at is not None
     auth.login("dinkes.penghubung")
     page = body(client.get(f"/cases/{case.complaint_id}"))
-    [item] = re.findall(r'<li class="list-group-item px-0" data-testid="open-task" data-role="reporter">.*?</li>', page, re.S)
+    [item] = re.findall(r'<li class="list-group-item px-0" data-testid="open-task" data-role="reporter">.*?</li>',
+                        page, re.S)
     text = re.sub(r"\s+", " ", item)
     assert re.search(r"Menunggu pelapor hingga \d{1,2} \w+ \d{4} \d\d:\d\d WIB", text)
     assert "<a " not in item and f"/tasks/{task.id}" not in item

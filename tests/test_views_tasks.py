@@ -449,7 +449,8 @@ def test_assign_on_the_task_page_lists_only_colleagues_of_that_agency(client, au
 
 
 def test_a_reporter_task_is_read_only_for_officers(client, auth, db, process_engine):
-    case = dinkes_case(db, process_engine).do("follow_up", {"decision": "jawab", "answer": "Sudah."}, "dinkes.penghubung")
+    case = dinkes_case(db, process_engine).do("follow_up", {"decision": "jawab", "answer": "Sudah."},
+                                              "dinkes.penghubung")
     assert [t.role for t in case.ready()] == ["reporter"]
     auth.login("admin")
     html = client.get(f"/tasks/{task_of(case).id}").get_data(as_text=True)

@@ -130,7 +130,8 @@ def test_pupr_coordinates_and_answers(page, live_server):
     shot(page, "coordination-04-lead-after-stop")
     complete_from_case(page, "Susun jawaban gabungan")
     page.get_by_label("Kirim jawaban gabungan ke pelapor").check()
-    page.fill("#field-answer", "Lubang ditambal Pemkot Pontianak pekan ini; PUPR memperbaiki ruas provinsi bulan depan.")
+    page.fill("#field-answer",
+              "Lubang ditambal Pemkot Pontianak pekan ini; PUPR memperbaiki ruas provinsi bulan depan.")
     page.click("[data-testid=complete]")
     page.wait_for_url(re.compile(r"/cases/\d+"))
     assert "Proses" in page.locator("[data-testid=status]").first.inner_text()
