@@ -4,7 +4,7 @@ PYTHON ?= python3
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: run test bench translations audit lock clean
+.PHONY: run test lint bench translations audit audit-latest lock clean
 
 # Installs exactly requirements.lock (every package pinned and hash-checked), then Tindak itself
 # without resolving anything more; `pip check` fails here if pyproject.toml gained a dependency
@@ -25,6 +25,11 @@ lock: $(BIN)/.installed
 audit: $(BIN)/.installed
 	$(BIN)/pip-audit --strict --disable-pip --vulnerability-service pypi -r requirements.lock
 
+## The fallback where PyPI's per-release API does not answer: pins that are the latest release are
+## checked against PyPI's advisories for it; older pins are named as not audited
+audit-latest: $(BIN)/.installed
+	$(BIN)/python scripts/audit_latest.py requirements.lock
+
 ## Compile the Indonesian and English message catalogs
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d webapp/translations >/dev/null
@@ -38,9 +43,14 @@ run: translations
 test: translations
 	$(BIN)/python -m pytest
 
+## Static checks, as CI runs them: ruff (pyflakes, pycodestyle, import order) and mypy
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 ## Print the benchmark figures (add ARGS=--quick for a short run)
 bench: $(BIN)/.installed
 	$(BIN)/python bench/engine.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache webapp/translations/*/LC_MESSAGES/*.mo tests/js/node_modules
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache webapp/translations/*/LC_MESSAGES/*.mo tests/js/node_modules
