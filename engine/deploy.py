@@ -93,9 +93,10 @@ def _parse(files: list[Path]) -> tuple[SpiffBpmnParser, list[DiagramProblem]]:
     return parser, problems
 
 
-def _forms_of(spec, subprocess_specs) -> list[tuple[str, str]]:
-    """(element id, form file name) of every user task in the process and what it calls."""
-    found = []
+def _forms_of(spec, subprocess_specs) -> list[tuple[str, str, str, str]]:
+    """(element id, form file name, diagram file, property naming the form) of every form of every
+    user task in the process and what it calls."""
+    found: list[tuple[str, str, str, str]] = []
     for s in [spec, *subprocess_specs.values()]:
         for task_spec in s.task_specs.values():
             if isinstance(task_spec, UserTask):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from SpiffWorkflow.task import Task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ def running_with_timers(session: Session) -> list[int]:
 
 
 def _moves(engine: ProcessEngine, workflow, instance_id: int, matches: Matches,
-           functions_at: FunctionsAt, unchanged_at: FunctionsAt | None = None) -> list[tuple[object, TimerMove]]:
+           functions_at: FunctionsAt, unchanged_at: FunctionsAt | None = None) -> list[tuple[Task, TimerMove]]:
     found = []
     for task in waiting_timer_tasks(workflow):
         expression = getattr(task.task_spec.event_definition, "expression", "") or ""

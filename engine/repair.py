@@ -51,7 +51,7 @@ class StepError:
 def describe_failure(exc: BaseException) -> tuple[str | None, str | None, str]:
     """(element id, element name, message) of an exception raised by a step of a case."""
     element_id = element_name = None
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None and element_id is None:
         if isinstance(seen, ScriptFailed):
             element_id, element_name = seen.element_id, seen.element_name
@@ -66,6 +66,27 @@ def describe_failure(exc: BaseException) -> tuple[str | None, str | None, str]:
 class CaseRepairs:
     """The commands on a failed or stuck case, mixed into `ProcessEngine`, whose `load`,
     `_advance`, `_run_engine`, `_save` and `element_name` they use."""
+
+    # -- provided by ProcessEngine (engine/runtime.py) ----------------------------------
+
+    def load(self, session: Session, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
+        raise NotImplementedError
+
+    def element_name(self, session: Session, instance_id: int, element_id: str | None) -> str | None:
+        raise NotImplementedError
+
+    def _advance(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
+                 actor: str) -> list[str]:
+        raise NotImplementedError
+
+    def _run_engine(self, workflow: BpmnWorkflow) -> None:
+        raise NotImplementedError
+
+    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+              since: float, new: bool = False) -> None:
+        raise NotImplementedError
+
+    # -- commands -----------------------------------------------------------------------
 
     def record_error(self, session: Session, instance_id: int, exc: BaseException, actor: str | None = None,
                      back_off: bool = False) -> StepError:

@@ -8,7 +8,8 @@ transaction (`Database.transaction()`) makes the whole command land or not at al
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Set
+from typing import Any, Callable, Iterable, Mapping, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageEventDefinition
@@ -17,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -147,8 +148,8 @@ class ProcessEngine(CaseRepairs):
             data = changed_data(workflow, since)
             if self.element_hooks:
                 for element_id, properties in passed_elements(workflow, since):
-                    for hook in self.element_hooks:
-                        hook(session, instance, element_id, properties, actor)
+                    for element_hook in self.element_hooks:
+                        element_hook(session, instance, element_id, properties, actor)
             for hook in self.save_hooks:
                 hook(session, instance, data, actor)
             if created:
@@ -242,12 +243,14 @@ class ProcessEngine(CaseRepairs):
 
     def claim(self, session: Session, task_id: str, actor: str) -> HumanTask:
         """Take an unclaimed task. Raises NotAllowed if someone else holds it."""
-        result = session.execute(
+        # Session.execute is typed to return a Result; for an UPDATE without RETURNING it returns a
+        # CursorResult, which has the rowcount
+        result = cast(CursorResult, session.execute(
             update(HumanTask)
             .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
             .values(assignee=actor)
             .execution_options(synchronize_session=False)
-        )
+        ))
         session.expire_all()
         row = self._open_task(session, task_id)
         if result.rowcount == 0 and row.assignee != actor:
@@ -280,6 +283,8 @@ class ProcessEngine(CaseRepairs):
         if not row.form:
             return None
         instance = session.get(ProcessInstance, row.process_instance_id)
+        if instance is None:
+            raise NotFound(f"process instance {row.process_instance_id}")
         return self.forms_of(instance.process_version).get(row.form)
 
     def complete(self, session: Session, task_id: str, form_data: dict[str, Any], actor: str) -> ProcessInstance:
@@ -374,7 +379,8 @@ class ProcessEngine(CaseRepairs):
         """Ids of instances with a timer due now, earliest first (a read; nothing is locked)."""
         return list(session.scalars(self._due().limit(limit)))
 
-    def claim_due_instance(self, session: Session, skip: set[int] = frozenset(), skip_locked: bool = True) -> int | None:
+    def claim_due_instance(self, session: Session, skip: Set[int] = frozenset(),
+                           skip_locked: bool = True) -> int | None:
         """Lock and return the instance whose timer is most overdue, skipping rows another
         worker holds (FOR UPDATE SKIP LOCKED on PostgreSQL); None when nothing is due."""
         query = self._due()

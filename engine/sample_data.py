@@ -42,10 +42,12 @@ def sample(schema: dict, choose: Chooser = first, formats: dict[str, Any] | None
         return {name: sample(prop, choose, formats, f"{path}.{name}" if path else name)
                 for name, prop in (schema.get("properties") or {}).items() if isinstance(prop, dict)}
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        declared = schema.get("items")
+        items = declared if isinstance(declared, dict) else {}
         count = max(1, schema.get("minItems", 1))
-        if schema.get("uniqueItems") and options_of(items):
-            return options_of(items)[:count]
+        item_options = options_of(items) if schema.get("uniqueItems") else None
+        if item_options:
+            return item_options[:count]
         return [sample(items, choose, formats, f"{path}[]") for _ in range(count)]
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + (1 if "exclusiveMinimum" in schema else 0))

@@ -37,11 +37,13 @@ class _ProcessSize:
     def bytes(self) -> int | None:
         try:
             with self._lock:
-                if self._pid != os.getpid():  # first use, or a forked worker: /proc/self was the parent
-                    if self._fd is not None:
-                        os.close(self._fd)
-                    self._fd, self._pid = os.open("/proc/self/statm", os.O_RDONLY), os.getpid()
                 fd = self._fd
+                # first use, or a forked worker: /proc/self was the parent
+                if fd is None or self._pid != os.getpid():
+                    if fd is not None:
+                        os.close(fd)
+                    fd = os.open("/proc/self/statm", os.O_RDONLY)
+                    self._fd, self._pid = fd, os.getpid()
             return int(os.pread(fd, 128, 0).split()[1]) * self._page
         except (OSError, ValueError, IndexError):
             return None
@@ -54,23 +56,24 @@ _current = threading.local()  # .run: the _Run of the script this thread is runn
 class _Run:
     """The bounds of one script run; `check` is called on every loop step and function call."""
 
-    __slots__ = ("deadline", "memory_limit", "memory_start", "next_memory_check")
+    __slots__ = ("deadline", "memory_ceiling", "next_memory_check")
 
     def __init__(self, time_limit: float, memory_limit: int | None):
         started = time.monotonic()
         self.deadline = started + time_limit
-        self.memory_limit = memory_limit
-        self.memory_start = _process_size.bytes() if memory_limit else None
+        start = _process_size.bytes() if memory_limit else None
+        # the size the process may not grow past; None: no memory bound (or no way to measure)
+        self.memory_ceiling = start + memory_limit if start is not None and memory_limit else None
         self.next_memory_check = started + MEMORY_CHECK_EVERY
 
     def check(self) -> None:
         now = time.monotonic()
         if now > self.deadline:
             raise RunStopped("time")
-        if self.memory_start is not None and now >= self.next_memory_check:
+        if self.memory_ceiling is not None and now >= self.next_memory_check:
             self.next_memory_check = now + MEMORY_CHECK_EVERY
             size = _process_size.bytes()
-            if size is not None and size - self.memory_start > self.memory_limit:
+            if size is not None and size > self.memory_ceiling:
                 raise RunStopped("memory")
 
 

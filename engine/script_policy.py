@@ -14,7 +14,9 @@ import ast
 import functools
 import re
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
@@ -64,6 +66,17 @@ _NOT_ALLOWED = {
     "AnnAssign": ("a type annotation", "write x = value"),
 }
 _LINE = re.compile(r"^Line (\d+|None): (\d{12}) (.*)$", re.S)
+
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def _visited(result: ast.AST | Iterable[ast.AST] | None, kind: type[_Node]) -> _Node:
+    """What one of RestrictedPython's visits returned, as the single node of `kind` it is: a visit
+    may in general return a list of nodes or None, but the ones this policy extends give back a node
+    of the kind they were given."""
+    if not isinstance(result, kind):
+        raise TypeError(f"RestrictedPython's visit returned {type(result).__name__}, not {kind.__name__}")
+    return result
 
 
 class _Policy(RestrictingNodeTransformer):
@@ -125,7 +138,7 @@ class _Policy(RestrictingNodeTransformer):
             self._refuse(node, f"the {self.noun} uses '{node.id}': a diagram script has no output; "
                                "keep the value in a variable instead")
             return node
-        return super().visit_Name(node)
+        return _visited(super().visit_Name(node), ast.expr)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         attr = node.attr
@@ -182,7 +195,7 @@ class _Policy(RestrictingNodeTransformer):
 
     # -- guards compiled in
 
-    def _tick_call(self, like: ast.AST) -> ast.Call:
+    def _tick_call(self, like: ast.stmt | ast.expr) -> ast.Call:
         call = ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[])
         copy_locations(call, like)
         return call
@@ -195,14 +208,14 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node = super().visit_FunctionDef(node)
+        node = _visited(super().visit_FunctionDef(node), ast.FunctionDef)
         tick = ast.Expr(self._tick_call(node))
         copy_locations(tick, node)
         node.body.insert(0, tick)
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        node = super().visit_Lambda(node)
+        node = _visited(super().visit_Lambda(node), ast.Lambda)
         node.body = ast.BoolOp(op=ast.Or(), values=[self._tick_call(node.body), node.body])  # None or body
         copy_locations(node.body, node.body.values[1])
         return node
@@ -228,10 +241,10 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
     def visit_Module(self, node: ast.Module) -> ast.AST:
-        return ast.fix_missing_locations(super().visit_Module(node))
+        return ast.fix_missing_locations(_visited(super().visit_Module(node), ast.Module))
 
     def visit_Expression(self, node: ast.Expression) -> ast.AST:
-        return ast.fix_missing_locations(super().visit_Expression(node))
+        return ast.fix_missing_locations(_visited(super().visit_Expression(node), ast.Expression))
 
 
 class _ExpressionPolicy(_Policy):
@@ -243,6 +256,13 @@ class _Compiled:
     code: types.CodeType | None
     problems: tuple[tuple[int | None, str], ...]
     syntax_error: tuple[str, int | None, int | None, str | None] | None = None  # msg, line, offset, text
+
+
+def _parse(text: str, mode: str) -> ast.Module | ast.Expression:
+    """The tree of a script ("exec") or an expression ("eval")."""
+    if mode == "exec":
+        return ast.parse(text, SCRIPT_FILENAME, "exec")
+    return ast.parse(text, SCRIPT_FILENAME, "eval")
 
 
 def _source(source: str, mode: str) -> str:
@@ -257,7 +277,7 @@ def _compile(source: str, mode: str) -> _Compiled:
     noun = "script" if mode == "exec" else "expression"
     text = _source(source, mode)
     try:
-        tree = ast.parse(text, SCRIPT_FILENAME, mode)
+        tree = _parse(text, mode)
     except SyntaxError as exc:
         problem = (exc.lineno, f"the {noun} is not valid Python: {exc.msg}")
         return _Compiled(None, (problem,), (exc.msg, exc.lineno, exc.offset, exc.text))

@@ -92,6 +92,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
             if stop.reason == "time":
                 message = f"the {noun} ran longer than {self.time_limit:g} s and was stopped"
             else:
+                assert self.memory_limit is not None  # a run without a memory bound never stops for memory
                 message = (f"the {noun} made the server use more than {self.memory_limit // (1024 * 1024)} MB "
                            "of extra memory and was stopped")
             raise ScriptLimitExceeded(message, line=line) from None

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.check import CheckContext
@@ -69,7 +70,7 @@ class Checker:
         self.problems: list[DiagramProblem] = []
         self._seen: set[tuple] = set()
         self._unknown = False
-        self._script_engine = None
+        self._script_engine: PythonScriptEngine | None = None  # made on the first timer expression
 
     def problem(self, spec, element_id: str | None, message: str, line_in_code: int | None = None,
                 severity: str = "error") -> None:
@@ -144,6 +145,7 @@ class Checker:
         """Evaluate a timer expression on sample data and parse what it gives, as the timer will."""
         from engine.scripting import make_script_engine
 
+        assert code.timer_type is not None  # name_flow gives every timer expression its timer's type
         if self._script_engine is None:
             self._script_engine = make_script_engine(self.context.functions)
         start = self.context.start_of(spec.name)

@@ -64,8 +64,9 @@ def sync(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, ro
         spec = task.task_spec
         props = spec.extensions.get("properties", {})
         routing = router(spec.lane, props, task.data)
-        row = closed.get(task_id)
-        if row is None:
+        if task_id in closed:
+            row = closed[task_id]
+        else:
             row = HumanTask(id=task_id, process_instance_id=instance.id)
             session.add(row)
         row.element_id, row.name, row.lane = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane

@@ -25,8 +25,8 @@ def _aware(value) -> datetime | None:
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest due time among the timers the workflow waits for, or None."""
-    times = [_aware(e.value) for e in workflow.waiting_events() if e.event_type in TIMER_EVENT_TYPES]
-    times = [t for t in times if t is not None]
+    due = [_aware(e.value) for e in workflow.waiting_events() if e.event_type in TIMER_EVENT_TYPES]
+    times = [t for t in due if t is not None]
     return min(times) if times else None
 
 

@@ -99,6 +99,12 @@ def diagram_texts(root) -> dict[str, dict[str, str]]:
 
 # -- forms --------------------------------------------------------------------------------
 
+def _object_at(container: dict, key: Any) -> dict:
+    """`container[key]` if it is a JSON object, else an empty one."""
+    value = container.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _slots(schema: Any, ui: Any) -> Iterator[tuple[str, Any, Any]]:
     """(key, container, index) of every text of a form: `container[index]` is the text."""
     if not isinstance(schema, dict):
@@ -116,14 +122,14 @@ def _field_slots(properties: Any, ui: dict, prefix: str) -> Iterator[tuple[str, 
         if not isinstance(prop, dict):
             continue
         key = prefix + name
-        field_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        field_ui = _object_at(ui, name)
         for word in ("title", "description"):
             if isinstance(prop.get(word), str):
                 yield f"{key}.{word}", prop, word
         for word, ui_word in (("title", "ui:title"), ("help", "ui:help"), ("placeholder", "ui:placeholder")):
             if isinstance(field_ui.get(ui_word), str):
                 yield f"{key}.{word}", field_ui, ui_word
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        items = _object_at(prop, "items")
         for source in (prop, items):
             for word in ("oneOf", "anyOf"):
                 for choice in source.get(word) or []:
@@ -135,7 +141,7 @@ def _field_slots(properties: Any, ui: dict, prefix: str) -> Iterator[tuple[str, 
             for n, value in enumerate(values[:len(names)]):
                 if isinstance(names[n], str):
                     yield f"{key}.choices.{_value(value)}", names, n
-        row_ui = field_ui.get("items") if isinstance(field_ui.get("items"), dict) else {}
+        row_ui = _object_at(field_ui, "items")
         yield from _field_slots(items.get("properties"), row_ui, key + ".")
         yield from _field_slots(prop.get("properties"), field_ui, key + ".")
 
@@ -233,7 +239,7 @@ def check_catalog(file_name: str, catalog: dict, texts: dict[str, dict[str, str]
     if required:
         name = LANGUAGE_NAMES.get(language, language)
         for element_id, kinds in texts.items():
-            entry = catalog.get(element_id) if isinstance(catalog.get(element_id), dict) else {}
+            entry = _object_at(catalog, element_id)
             for kind in kinds:
                 if not (isinstance(entry.get(kind), str) and entry[kind].strip()):
                     problems.append(DiagramProblem(
