@@ -225,8 +225,9 @@ class DryRun:
             try:
                 data = form_rules.validate(schema, generated)
             except FormInvalid as exc:
+                form_file = props.get("formJsonSchemaFilename")
                 raise _Failed(task.task_spec, task.task_spec.bpmn_id,
-                              f"the dry run could not fill the form {props.get('formJsonSchemaFilename')}: {exc}") from exc
+                              f"the dry run could not fill the form {form_file}: {exc}") from exc
             documents = form_rules.document_fields(schema)
             data = {k: v for k, v in data.items() if k not in documents}
         task.set_data(**data)

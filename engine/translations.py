@@ -202,7 +202,8 @@ def localized_forms(forms: dict[str, Any], translations: dict | None, language: 
         return forms
     result = dict(forms)
     for name, content in forms.items():
-        schema_name = (ui_of or {}).get(name) or (name[:-len(".ui.json")] + ".json" if name.endswith(".ui.json") else name)
+        own_schema = name[:-len(".ui.json")] + ".json" if name.endswith(".ui.json") else name
+        schema_name = (ui_of or {}).get(name) or own_schema
         overlay = language_forms.get(schema_name)
         if not overlay:
             continue
@@ -348,7 +349,8 @@ def borrowed_translations(old_sources: dict[str, str], old_forms: dict[str, Any]
                 continue
             old_texts, new_texts = _texts_of(old_sources[file_name]), _texts_of(new_sources[file_name])
             diagrams[file_name] = {element_id: entry for element_id, entry in catalog.items()
-                                   if element_id in old_texts and old_texts.get(element_id) == new_texts.get(element_id)}
+                                   if element_id in old_texts
+                                   and old_texts.get(element_id) == new_texts.get(element_id)}
         result[language] = {"forms": forms, "diagrams": diagrams}
     return result
 
