@@ -56,6 +56,8 @@ def attachment_dir() -> Path:
 def _render_case(session, complaint_id: int, note_error: str | None = None, note_body: str = "",
                  status: int = 200):
     case = case_view(session, services.process_engine(), current_user, complaint_id)
+    instance_id = case.complaint.process_instance_id
+    assert instance_id is not None  # case_view has read the case's process instance
     tasks = case.open_tasks + case.done_tasks
     usernames = {t.assignee for t in case.open_tasks if t.assignee}
     agency_codes = {t.agency_code for t in case.open_tasks if t.agency_code} | {case.complaint.region_code}
@@ -76,9 +78,9 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
         can_write_notes=policy.can_write_notes(session, current_user, complaint_id),
         note_error=note_error, note_body=note_body,
         sla_history=[replace(stage, name=content_language.element_label(
-                         session, case.complaint.process_instance_id, stage.element_id, stage.name))
+                         session, instance_id, stage.element_id, stage.name))
                      for stage in sla_history(session, services.process_engine().sla_book.current_calendar(),
-                                              case.complaint.process_instance_id)],
+                                              instance_id)],
         coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
         can_repair=policy.can_repair_cases(current_user),
     )
@@ -122,8 +124,9 @@ def _process_file(pv: ProcessVersion) -> str:
 def diagram_xml(complaint_id: int):
     with services.db().session() as s:
         complaint = visible_complaint(s, current_user, complaint_id)
-        instance = s.get(ProcessInstance, complaint.process_instance_id)
-        xml = _process_file(instance.process_version)
+        # a complaint is filed and its case started in one transaction (workflows.complaints)
+        assert complaint.process_instance_id is not None
+        xml = _process_file(s.get_one(ProcessInstance, complaint.process_instance_id).process_version)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"  # a version's XML never changes
     return response
