@@ -108,7 +108,7 @@ def _preview_page(change_request, action_url: str, hidden: list[tuple[str, str]]
 
 def _decide(change_request, action_url: str, hidden: list[tuple[str, str]], year: str | None):
     """Preview, save (for new deadlines only) or save and apply a checked calendar change. `year`
-    is the year the calendar page showed (as its address gave it), to go back to after a week."""
+    is the year the calendar page showed (as its address gave it), shown again after a working week is saved."""
     action = _action()
     if action == "preview":
         return _preview_page(change_request, action_url, hidden)
