@@ -384,6 +384,20 @@ def test_search_pages(client, auth, db, process_engine, monkeypatch, three_cases
     assert too_far.status_code == 302 and "page=1" in too_far.headers["Location"]
 
 
+def test_search_arguments_named_like_url_for_options_are_not_obeyed(client, auth, monkeypatch, three_cases):
+    """`_method`, `_scheme`, ... in the address are not search criteria: they neither break the page
+    links (500) nor change where the redirect to the last page goes."""
+    monkeypatch.setattr(cases_view, "PER_PAGE", 2)
+    auth.login("admin")
+    page = client.get("/cases/search", query_string={"_method": "DELETE"})
+    assert page.status_code == 200 and 'href="/cases/search?page=2"' in page.get_data(as_text=True)
+    too_far = client.get("/cases/search", query_string={"page": 9, "category": "infrastruktur", "_method": "DELETE"})
+    assert too_far.status_code == 302
+    assert too_far.headers["Location"] == "/cases/search?category=infrastruktur&page=1"
+    elsewhere = client.get("/cases/search", query_string={"page": 9, "_scheme": "javascript", "_anchor": "x"})
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/cases/search?page=2"
+
+
 def test_default_page_size_is_25(client, auth, db, process_engine):
     assert cases_view.PER_PAGE == 25
     with db.session() as s:

@@ -17,7 +17,8 @@ LANGUAGES = ("id", "en")
 
 
 def _locale() -> str:
-    return session.get("lang") if session.get("lang") in LANGUAGES else "id"
+    lang = session.get("lang")
+    return lang if isinstance(lang, str) and lang in LANGUAGES else "id"
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, testing: bool = False) -> Flask:
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, tes
     if settings.behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # wrapping `wsgi_app` is how Flask documents adding WSGI middleware (`app` stays the app);
+        # mypy only sees a method being replaced
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from webapp.views import register_blueprints
 

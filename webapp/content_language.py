@@ -11,7 +11,7 @@ never see anything but the deployed schema's names and values.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, overload
 
 from flask import g, has_request_context
 from flask_babel import get_locale
@@ -100,6 +100,12 @@ def _translations_and_key(session: Session | None, version: ProcessVersion | Non
     return _borrowed_cache[key], key
 
 
+@overload
+def element_label(session: Session, instance_id: int | None, element_id: str | None, fallback: str,
+                  kind: str = "name") -> str: ...
+@overload
+def element_label(session: Session, instance_id: int | None, element_id: str | None, fallback: str | None,
+                  kind: str = "name") -> str | None: ...
 def element_label(session: Session, instance_id: int | None, element_id: str | None, fallback: str | None,
                   kind: str = "name") -> str | None:
     """An element's name (or instructions) in the visitor's language, else `fallback`."""

@@ -338,12 +338,14 @@ def conditions(schema: Mapping, ui_schema: Mapping | None = None) -> dict[str, t
         controllers = {r.condition.controller for r in rules}
         if len(controllers) != 1:
             continue
-        if any(r.condition.values is None for r in rules):
+        listed = [(r.condition.values, r.condition.labels) for r in rules if r.condition.values is not None]
+        if len(listed) < len(rules):  # a rule that only asks for the controller to be answered
             condition = Condition(rules[0].condition.controller, None, ())
         else:
-            values, labels = [], []
-            for r in rules:
-                for value, label in zip(r.condition.values, r.condition.labels):
+            values: list[str] = []
+            labels: list[str] = []
+            for rule_values, rule_labels in listed:
+                for value, label in zip(rule_values, rule_labels):
                     if value not in values:
                         values.append(value)
                         labels.append(label)

@@ -23,8 +23,8 @@ SECURITY_SCHEMES = {
     "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
                   "description": "With the session cookie, unsafe requests carry the page's CSRF token."},
 }
-READ_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
-WRITE_SECURITY = [{"bearerAuth": []}, {"sessionCookie": [], "csrfToken": []}]
+READ_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
+WRITE_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": [], "csrfToken": []}]
 
 
 def _rate_limit() -> str:

@@ -19,7 +19,9 @@ class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code",
                                                      "example": "not_found"})
     message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
-    fields = ma.fields.Dict(
+    # a declared field is taken off the class by marshmallow, so it does not replace Schema.fields
+    # at runtime; mypy sees only the class attribute, and the answer's key must stay "fields"
+    fields = ma.fields.Dict(  # type: ignore[assignment]
         keys=ma.fields.String(), values=ma.fields.String(), required=True,
         metadata={"description": "Field name (\"\" for the whole form) → what is wrong with it"})
     # only for a task closed meanwhile (codes task_completed, task_closed; 409 or 410)

@@ -50,13 +50,12 @@ def _agency_names(session: Session, codes: set[str | None]) -> dict[str, str]:
 def tasks_of_complaint(session: Session, tasks: list[HumanTask], complaint: Complaint) -> list[dict]:
     names = _agency_names(session, {t.agency_code for t in tasks})
     ref = case_ref(complaint.id, complaint.tracking_id, complaint.title, complaint.status, complaint.category_code)
-    return [task_dict(t, names.get(t.agency_code), ref) for t in tasks]
+    return [task_dict(t, names.get(t.agency_code) if t.agency_code else None, ref) for t in tasks]
 
 
 def instructions(session: Session, task: HumanTask) -> str | None:
     """The Markdown instructions the diagram gives for this task (from its process version)."""
-    instance = session.get(ProcessInstance, task.process_instance_id)
-    pv = instance.process_version
+    pv = session.get_one(ProcessInstance, task.process_instance_id).process_version
     spec, subprocess_specs = serialization.specs_for(pv.id, lambda: pv.spec_json)
     for process_spec in (spec, *subprocess_specs.values()):
         task_spec = process_spec.task_specs.get(task.element_id)
@@ -86,7 +85,7 @@ def task_detail(session: Session, engine: ProcessEngine, user: User, task: Human
     [item] = tasks_of_complaint(session, [task], complaint)
     ui_schema = None
     if task.ui_form:
-        ui_schema = session.get(ProcessInstance, task.process_instance_id).process_version.forms.get(task.ui_form)
+        ui_schema = session.get_one(ProcessInstance, task.process_instance_id).process_version.forms.get(task.ui_form)
     return {**item, "schema": engine.form_schema(session, task), "ui_schema": ui_schema,
             "instructions": instructions(session, task), "actions": allowed_actions(session, user, task)}
 

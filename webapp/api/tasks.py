@@ -137,6 +137,6 @@ def complete_task(form_data, task_id):
     except FormInvalid as exc:
         return api_error(422, _("Some fields are not filled in correctly."), exc.fields)
     with services.db().session() as s:
-        status = s.get(Complaint, complaint_id).status
+        status = s.get_one(Complaint, complaint_id).status
     return {"complaint_id": complaint_id, "status": status, "status_label": status_label(status)}
 

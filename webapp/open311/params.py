@@ -113,9 +113,11 @@ def _attribute_values(params: MultiDict) -> dict[str, list[str]]:
     return values
 
 
-def _attributes(r: _Reader, today: date) -> dict[str, str | date]:
+def _attributes(r: _Reader, today: date) -> tuple[dict[str, str], dict[str, date]]:
+    """The attributes given or defaulted: the chosen values, and the dates (days in Jakarta)."""
     given = _attribute_values(r.params)
-    chosen: dict[str, str | date] = {}
+    chosen: dict[str, str] = {}
+    days: dict[str, date] = {}
     for attribute in ATTRIBUTES:
         name = f"attribute[{attribute.code}]"
         values = [v for v in (r.text(name, v, 100) for v in given.get(attribute.code, [])) if v]
@@ -131,12 +133,12 @@ def _attributes(r: _Reader, today: date) -> dict[str, str | date]:
             if moment is not None and moment.astimezone(JAKARTA).date() > today:
                 r.problem(name, "future")
             elif moment is not None:
-                chosen[attribute.code] = moment.astimezone(JAKARTA).date()
+                days[attribute.code] = moment.astimezone(JAKARTA).date()
         elif value.lower() in attribute.values:
             chosen[attribute.code] = value.lower()
         else:
             r.problem(name, "choice", allowed=attribute.values)
-    return chosen
+    return chosen, days
 
 
 def _location(r: _Reader) -> tuple[float | None, float | None, str | None]:
@@ -174,7 +176,7 @@ def new_complaint(params: MultiDict, today: date) -> ComplaintInput:
         r.problem("service_code", "required")
     latitude, longitude, address = _location(r)
     title, description = _description(r)
-    chosen = _attributes(r, today)
+    chosen, days = _attributes(r, today)
     name = " ".join(filter(None, (r.text("first_name"), r.text("last_name"))))
     email, phone = r.text("email"), r.text("phone")
     if email and not is_email(email):
@@ -183,9 +185,9 @@ def new_complaint(params: MultiDict, today: date) -> ComplaintInput:
     if r.problems:
         raise ParamsInvalid(r.problems)
     return ComplaintInput(
-        title=title, description=description, category=code, classification=str(chosen["classification"]),
+        title=title, description=description, category=code, classification=chosen["classification"],
         channel="open311", address=address, latitude=latitude, longitude=longitude,
-        incident_date=chosen.get("incident_date"), anonymous=chosen["anonymous"] == "true",
+        incident_date=days.get("incident_date"), anonymous=chosen["anonymous"] == "true",
         confidential=chosen["confidential"] == "true", reporter_name=name or None,
         reporter_email=email or None, reporter_phone=phone or None, locale="id")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, request
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
@@ -134,7 +135,10 @@ class AnyPath(PathConverter):
 
 
 def register(bp: Blueprint) -> None:
-    bp.record_once(lambda state: state.app.url_map.converters.setdefault("open311_any", AnyPath))
+    def add_converter(state: BlueprintSetupState) -> None:
+        state.app.url_map.converters.setdefault("open311_any", AnyPath)
+
+    bp.record_once(add_converter)
     bp.before_request(check_request)
     bp.after_request(allow_cross_origin)
     for prefix in ("", "/v2"):  # discovery at the root, and next to the endpoints for clients that look there

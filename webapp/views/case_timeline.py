@@ -55,6 +55,12 @@ def _agency_codes(form: dict, schema: dict | None) -> set[str]:
     return {code for code in codes if isinstance(code, str)}
 
 
+def _prop(props: dict, key: str) -> dict:
+    """The schema of one property; {} when the schema gives none."""
+    prop = props.get(key)
+    return prop if isinstance(prop, dict) else {}
+
+
 def _show(value: Any, prop: dict, agencies: dict[str, str], is_agency: bool) -> str:
     if is_agency and isinstance(value, str):
         return agencies.get(value, value)
@@ -77,7 +83,7 @@ def _show_row(row: Any, schema: dict, agencies: dict[str, str]) -> str:
     props, agency_keys = schema.get("properties") or {}, _agency_fields(schema)
     lines = []
     for key in [k for k in props if k in row] + [k for k in row if k not in props]:
-        prop = props.get(key) if isinstance(props.get(key), dict) else {}
+        prop = _prop(props, key)
         lines.append(f"{prop.get('title') or key}: {_show(row[key], prop, agencies, key in agency_keys)}")
     return "\n".join(lines)
 
@@ -89,11 +95,16 @@ def form_fields(form: dict, schema: dict | None, agencies: dict[str, str]) -> li
     order = [k for k in props if k in form] + [k for k in form if k not in props]
     fields = []
     for key in order:
-        prop = props.get(key) if isinstance(props.get(key), dict) else {}
+        prop = _prop(props, key)
         text = _show(form[key], prop, agencies, key in agency_keys)
         long = bool(prop.get("x-document")) or len(text) > LONG_TEXT or "\n" in text
         fields.append(Field(prop.get("title") or key, text, long))
     return fields
+
+
+def _agency_name(code: str | None, agencies: dict[str, str]) -> str:
+    """The agency's name, its code if it is gone, or a dash for none."""
+    return (agencies.get(code, code) or "—") if code else "—"
 
 
 def _actor(name: str | None, users: dict[str, User]) -> tuple[str, str | None]:
@@ -140,11 +151,13 @@ def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[Hum
     """Every event of the case, newest first, ready to show. `name_of(instance id, element id,
     name)` gives an element's name in the visitor's language (the recorded name by default)."""
     tasks_by_id = {t.id: t for t in tasks}
+    task_of = {e.id: tasks_by_id.get(e.task_id) if e.task_id else None for e in events}
     schemas = {}
     for e in events:
-        task = tasks_by_id.get(e.task_id)
+        task = task_of[e.id]
         schemas[e.id] = forms.get(task.form) if task is not None and task.form else None
-    usernames, codes = set(), set()
+    usernames: set[str | None] = set()
+    codes: set[str | None] = set()
     for e in events:
         usernames.add(e.actor)
         if e.kind == "task_assigned":
@@ -158,7 +171,7 @@ def timeline_entries(session: Session, events: list[AuditEvent], tasks: list[Hum
     agencies = {a.code: a.name for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
     entries = []
     for e in reversed(events):
-        entry = _entry(e, tasks_by_id.get(e.task_id), schemas[e.id], users, agencies)
+        entry = _entry(e, task_of[e.id], schemas[e.id], users, agencies)
         if name_of is not None and entry.task_name:
             element = e.element_id if e.kind != "answer_published" else (e.data or {}).get("task")
             entry.task_name = name_of(e.process_instance_id, element, entry.task_name)
@@ -177,8 +190,7 @@ def _entry(e: AuditEvent, task: HumanTask | None, schema: dict | None,
     elif e.kind == "status_changed":
         entry.change = (labels.status_label(data.get("old")) or "—", labels.status_label(data.get("new")) or "—")
     elif e.kind == "lead_agency_changed":
-        entry.change = (agencies.get(data.get("old"), data.get("old")) or "—",
-                        agencies.get(data.get("new"), data.get("new")) or "—")
+        entry.change = (_agency_name(data.get("old"), agencies), _agency_name(data.get("new"), agencies))
     elif e.kind in REPAIR_KINDS:
         entry.fields = repair_fields(e, data)
     elif e.kind == "task_assigned":

@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
@@ -29,6 +30,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 TRACKING_ID = re.compile(r"^TDK-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 PER_PAGE = 25
+SEARCH_ARGS = ("q", "category", "agency", "status", "date_from", "date_to")  # the search form's fields
 
 
 @bp.context_processor
@@ -56,6 +58,8 @@ def attachment_dir() -> Path:
 def _render_case(session, complaint_id: int, note_error: str | None = None, note_body: str = "",
                  status: int = 200):
     case = case_view(session, services.process_engine(), current_user, complaint_id)
+    instance_id = case.complaint.process_instance_id
+    assert instance_id is not None  # case_view has read the case's process instance
     tasks = case.open_tasks + case.done_tasks
     usernames = {t.assignee for t in case.open_tasks if t.assignee}
     agency_codes = {t.agency_code for t in case.open_tasks if t.agency_code} | {case.complaint.region_code}
@@ -76,9 +80,9 @@ def _render_case(session, complaint_id: int, note_error: str | None = None, note
         can_write_notes=policy.can_write_notes(session, current_user, complaint_id),
         note_error=note_error, note_body=note_body,
         sla_history=[replace(stage, name=content_language.element_label(
-                         session, case.complaint.process_instance_id, stage.element_id, stage.name))
+                         session, instance_id, stage.element_id, stage.name))
                      for stage in sla_history(session, services.process_engine().sla_book.current_calendar(),
-                                              case.complaint.process_instance_id)],
+                                              instance_id)],
         coordination=coordination_section(session, services.process_engine(), current_user, case.complaint),
         can_repair=policy.can_repair_cases(current_user),
     )
@@ -122,8 +126,9 @@ def _process_file(pv: ProcessVersion) -> str:
 def diagram_xml(complaint_id: int):
     with services.db().session() as s:
         complaint = visible_complaint(s, current_user, complaint_id)
-        instance = s.get(ProcessInstance, complaint.process_instance_id)
-        xml = _process_file(instance.process_version)
+        # a complaint is filed and its case started in one transaction (workflows.complaints)
+        assert complaint.process_instance_id is not None
+        xml = _process_file(s.get_one(ProcessInstance, complaint.process_instance_id).process_version)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"  # a version's XML never changes
     return response
@@ -161,6 +166,12 @@ def _date_arg(name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _search_args() -> dict[str, str]:
+    """The search criteria given in the address, for links to other pages of the results. Only
+    these: url_for would obey an argument named like its own options (`_method`, `_scheme`, ...)."""
+    return {k: v for k, v in request.args.items() if k in SEARCH_ARGS and v}
+
+
 def _search_from_args(errors: dict[str, str]) -> CaseSearch:
     page = request.args.get("page", "1")
     query = CaseSearch(
@@ -183,6 +194,7 @@ def _search_from_args(errors: dict[str, str]) -> CaseSearch:
 def search():
     errors: dict[str, str] = {}
     query = _search_from_args(errors)
+    args = _search_args()
     with services.db().session() as s:
         results = None
         if not errors:
@@ -192,10 +204,10 @@ def search():
             if TRACKING_ID.match(wanted) and exact and results.total == 1:
                 return redirect(url_for("cases.view", complaint_id=exact[0].id))
             if results.total and query.page > results.pages:  # an old link after cases left the list
-                return redirect(url_for("cases.search", **{**request.args.to_dict(), "page": results.pages}))
+                # the criteria go in as a query string, never as keywords url_for could take for its own
+                return redirect(f"{url_for('cases.search')}?{urlencode({**args, 'page': results.pages})}")
         categories = list(s.scalars(select(Category).where(Category.active).order_by(Category.name)))
         agencies = list(s.scalars(select(Agency).where(Agency.active).order_by(Agency.name)))
-        args = {k: v for k, v in request.args.items() if k != "page" and v}
         return render_template(
             "cases/search.html", query=query, results=results, errors=errors, args=args,
             categories=categories, category_names=content_language.category_names(s),

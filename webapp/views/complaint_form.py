@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -115,7 +116,7 @@ class ComplaintForm(FlaskForm):
         MaxChars(50), Matches(_PHONE, _l("Use digits only, for example 0812 3456 7890."))])
     website = StringField(_l("Leave this field empty"))  # the honeypot: hidden by CSS, filled only by bots
 
-    def __init__(self, *args, regions: set[str] = frozenset(), today: date | None = None, **kwargs):
+    def __init__(self, *args, regions: Collection[str] = frozenset(), today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.regions, self.today = regions, today or date.today()
         self.point: tuple[float, float] | tuple[None, None] = (None, None)

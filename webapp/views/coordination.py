@@ -127,7 +127,7 @@ def coordination_section(session: Session, engine, user: User, complaint: Compla
         section.can_stop = coordination.STOP_MESSAGE in waiting and not section.missing
     asked_now = {r.agency_code for r in requests if r.round == current}
     for r in requests:
-        task = tasks.get(r.reply_task_id)
+        task = tasks.get(r.reply_task_id) if r.reply_task_id else None
         row = RequestRow(r, agencies.get(r.agency_code, r.agency_code),
                          agencies.get(r.suggested_agency, r.suggested_agency) if r.suggested_agency else None,
                          task.due_at if task is not None and task.state == "ready" else None,

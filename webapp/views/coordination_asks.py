@@ -7,6 +7,7 @@ message next to the field (422); without JavaScript, "Show a box per agency" re-
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request
@@ -92,7 +93,7 @@ def _render(kind: str, complaint: Complaint, status: int = 200, errors: dict | N
                            max_agencies=coordination.MAX_AGENCIES), status
 
 
-def agency_choices(session, leave_out: set[str]) -> list[form_render.OptionGroup]:
+def agency_choices(session, leave_out: Collection[str | None]) -> list[form_render.OptionGroup]:
     """The agency tree as grouped options, without the agencies left out."""
     groups = []
     for group in form_render.agency_groups(session):

@@ -65,10 +65,10 @@ def _user() -> User:
 
 
 def _uploads() -> list[Upload]:
-    files = [f for f in request.files.getlist("attachments") if f.filename]
+    files = [(f.filename, f) for f in request.files.getlist("attachments") if f.filename]
     if len(files) > MAX_FILES:
         raise AttachmentRejected("too_many")
-    return [Upload(f.filename, f.read(MAX_BYTES + 1)) for f in files]  # one byte more shows "too large"
+    return [Upload(name, f.read(MAX_BYTES + 1)) for name, f in files]  # one byte more shows "too large"
 
 
 def _attachment_message(exc: AttachmentRejected) -> str:
@@ -103,10 +103,11 @@ def message(complaint_id: int):
             raise commands.Forbidden("only officers of the agencies involved write in the thread")
     if request.method == "GET":
         return _render_form(complaint)
-    values = {"body": request.form.get("body", ""), "mentions": request.form.getlist("mentions")}
+    body, mentions = request.form.get("body", ""), request.form.getlist("mentions")
+    values = {"body": body, "mentions": mentions}
     chosen = any(f.filename for f in request.files.getlist("attachments"))
     try:
-        post_message(services.db(), user, complaint.id, values["body"], values["mentions"],
+        post_message(services.db(), user, complaint.id, body, mentions,
                      services.settings().public_url, uploads=_uploads(),
                      attachment_dir=services.settings().attachment_dir)
     except AttachmentRejected as exc:

@@ -39,6 +39,7 @@ def row_name(row: AgencyRow) -> str:
         return row.name
     if row.code:
         return row.code  # an agency deleted since
+    assert row.role is not None  # work without an agency is told apart by role (workflows.dashboard)
     return str(NO_AGENCY.get(row.role, labels.ROLE.get(row.role, row.role)))
 
 

@@ -15,6 +15,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from engine.clock import now
@@ -27,7 +28,7 @@ from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload
 from workflows.case_errors import StepFailed
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
-from workflows.models import Agency, Attachment, Category
+from workflows.models import Agency, Attachment, Category, Complaint
 
 bp = Blueprint("public", __name__)
 
@@ -261,7 +262,9 @@ def _tracking_page(tracking_id: str, secret: str | None, status: int = 200, aler
             complaint = public.track(s, tracking_id, secret, _granted(tracking_id))
         except public.TrackingFailed:
             return _track_failed(tracking_id)
-        instance = s.get(ProcessInstance, complaint.process_instance_id)
+        # a complaint is filed and its case started in one transaction (workflows.complaints)
+        assert complaint.process_instance_id is not None
+        instance = s.get_one(ProcessInstance, complaint.process_instance_id)
         forms = content_language.forms_of(instance.process_version)
         events = public.public_timeline(s, complaint, forms, lambda element_id, name: content_language.element_label(
             s, instance.id, element_id, name))
@@ -270,7 +273,8 @@ def _tracking_page(tracking_id: str, secret: str | None, status: int = 200, aler
             "public/tracking.html", c=complaint, timeline=events, alert=alert,
             category=content_language.category_label(
                 s.scalars(select(Category).where(Category.code == complaint.category_code)).first()) or None,
-            region=names.get(complaint.region_code), lead_agency=names.get(complaint.lead_agency_code),
+            region=names.get(complaint.region_code) if complaint.region_code else None,
+            lead_agency=names.get(complaint.lead_agency_code) if complaint.lead_agency_code else None,
             deadline=public.current_deadline(s, complaint),
             attachments=list(s.scalars(select(Attachment.filename).where(Attachment.complaint_id == complaint.id)
                                        .order_by(Attachment.id))),
@@ -302,6 +306,15 @@ def tracking(tracking_id: str):
     return _tracking_page(tracking_id, None)
 
 
+def _open_reporter_task(s: Session, complaint: Complaint, task_id: str) -> HumanTask | None:
+    """The case's task `task_id` if it is the reporter's and still open."""
+    task = s.get(HumanTask, task_id) if _TASK_ID.match(task_id) else None
+    if (task is None or task.process_instance_id != complaint.process_instance_id
+            or task.role != roles.REPORTER or task.state != "ready"):
+        return None
+    return task
+
+
 @bp.post("/lacak/<tracking_id>/tugas/<task_id>")
 @limiter.limit("10 per minute; 60 per hour")
 def complete_task(tracking_id: str, task_id: str):
@@ -316,14 +329,12 @@ def complete_task(tracking_id: str, task_id: str):
         except public.TrackingFailed:
             return _track_failed(tracking_id)
         _grant(complaint)
-        task = s.get(HumanTask, task_id) if _TASK_ID.match(task_id) else None
-        open_task = (task is not None and task.process_instance_id == complaint.process_instance_id
-                     and task.role == roles.REPORTER and task.state == "ready")
-        if open_task:
+        task = _open_reporter_task(s, complaint, task_id)
+        if task is not None:
             schema = services.process_engine().form_schema(s, task) or {"properties": {}}
-            forms = s.get(ProcessInstance, task.process_instance_id).process_version.forms
+            forms = s.get_one(ProcessInstance, task.process_instance_id).process_version.forms
             ui_schema = forms.get(task.ui_form) if task.ui_form else None
-    if not open_task:
+    if task is None:
         return _tracking_page(tracking_id, secret, 409, closed)
     data, messages = form_render.parse_submission(schema, ui_schema, request.form)
     if messages:

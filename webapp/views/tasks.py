@@ -92,15 +92,16 @@ def _agency_filter_groups(session, user: User) -> list[form_render.OptionGroup]:
 
 def _assign_choices(session, user: User, rows) -> dict[str, list[User]]:
     """For each task the user may assign: the colleagues it may go to (one query per kind)."""
-    by_kind: dict[tuple, list[User] | None] = {}
+    by_kind: dict[tuple[str | None, str | None], list[User] | None] = {}
     result = {}
     for row in rows:
         kind = (row.task.role, row.task.agency_code)
         if kind not in by_kind:
             allowed = policy.can_assign(session, user, row.task)
             by_kind[kind] = policy.assignable_users(session, row.task) if allowed else None
-        if by_kind[kind] is not None:
-            result[row.task.id] = by_kind[kind]
+        colleagues = by_kind[kind]
+        if colleagues is not None:
+            result[row.task.id] = colleagues
     return result
 
 
@@ -138,7 +139,9 @@ def _holder_name(task_id: str) -> str:
     with services.db().session() as s:
         task = s.get(HumanTask, task_id)
         holder = task.assignee if task is not None else None
-        return _full_names(s, [holder]).get(holder, holder or "?")
+        if not holder:
+            return "?"
+        return _full_names(s, [holder]).get(holder, holder)
 
 
 @bp.post("/<task_id>/claim")
@@ -229,7 +232,7 @@ def _task_context(user: User, task_id: str) -> dict:
     """Everything the task page shows, read in one session. TaskNotFound if not visible."""
     with services.db().session() as s:
         task, complaint = commands.task_or_gone(s, user, task_id)  # TaskGone: who took it, where it is now
-        instance = s.get(ProcessInstance, task.process_instance_id)
+        instance = s.get_one(ProcessInstance, task.process_instance_id)
         # labels, help texts and choices in the visitor's language (names and values never change)
         forms = content_language.forms_of(instance.process_version)
         schema = forms.get(task.form) if task.form else None

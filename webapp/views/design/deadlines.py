@@ -78,6 +78,7 @@ def new_deadline():
         sla_keys.create_key(services.db(), services.process_engine(), current_user, new)
     except InvalidSla as exc:
         return _page(values, _problems(exc))
+    assert new.duration is not None  # create_key refuses a key without one
     flash(_("The deadline key %(key)s was created: %(length)s. Diagrams may now call sla_due(\"%(key)s\", ...).",
             key=new.key, length=duration_text(new.duration, new.unit)), "success")
     if calendar_admin.manages_deadlines(current_user) and request.form.get("next") == "sla_admin":

@@ -108,7 +108,7 @@ def delete_lane(lane_id: int):
     except lane_admin.LaneNotFound:
         raise NotFound(f"lane {lane_id}") from None
     except InvalidLane as exc:
-        flash(str(LANE_PROBLEMS.get(exc.fields.get(""), exc)), "danger")
+        flash(str(LANE_PROBLEMS.get(exc.fields.get("", ""), exc)), "danger")
         return redirect(url_for(".lanes"), 303)
     flash(_("The lane %(lane)s was removed. Its new tasks go to nobody until a row names a role for it.",
             lane=lane), "success")

@@ -154,7 +154,7 @@ def _parse(key: str, form) -> tuple[SlaEdit, dict[str, str]]:
         problems["yellow_share"] = str(SLA_PROBLEMS["yellow_share"])
     if form.get("new") and not (category or agency):
         problems["category"] = str(SLA_PROBLEMS["scope"])
-    return (SlaEdit(key, duration, edit.unit, share, category, agency) if not problems else edit), problems
+    return edit, problems  # without problems, no stand-in was needed: `edit` holds the numbers read
 
 
 def _form_page(key: str, values: dict, errors: dict | None = None, new: bool = False):

@@ -4,6 +4,7 @@ then saved for new deadlines only or saved and applied to running cases in batch
 change is."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from webapp.views.sla_admin import CALENDAR_PROBLEMS, CHANGES_PER_PAGE, apply_pr
 from workflows import calendar_admin, calendar_changes
 from workflows.calendar import JAKARTA
 from workflows.models import Agency, User
+from workflows.sla import CalendarChange
 
 
 def _calendar_page(form: dict | None = None, errors: dict | None = None, week_errors: dict | None = None,
@@ -44,26 +46,38 @@ def _calendar_page(form: dict | None = None, errors: dict | None = None, week_er
     ), (422 if errors or week_errors else 200)
 
 
-def _calculation() -> dict:
+@dataclass
+class Calculation:
+    """The deadline calculator's fields as typed, and its answer or the problem with them."""
+
+    start: str
+    days: str
+    agency: str
+    error: str | None = None
+    due: datetime | None = None
+    calendar_days: int | None = None  # from the day of the start to the day of `due`
+
+
+def _calculation() -> Calculation:
     """The deadline calculator: start + N working days for an agency (from the query string)."""
     args = request.args
     start_text, days_text = args.get("start", ""), args.get("days", "").strip()
-    calc = {"start": start_text or now().astimezone(JAKARTA).strftime("%Y-%m-%dT%H:%M"),
-            "days": days_text or "5", "agency": args.get("calc_agency", ""), "error": None, "due": None}
+    calc = Calculation(start_text or now().astimezone(JAKARTA).strftime("%Y-%m-%dT%H:%M"), days_text or "5",
+                       args.get("calc_agency", ""))
     if not (start_text or days_text):
         return calc
     try:
         start = datetime.fromisoformat(start_text).replace(tzinfo=JAKARTA)
     except ValueError:
-        calc["error"] = _("Enter a start date and time.")
+        calc.error = _("Enter a start date and time.")
         return calc
     if not days_text.isdigit() or not 0 < int(days_text) <= 3650:
-        calc["error"] = _("Enter a whole number of working days from 1 to 3650.")
+        calc.error = _("Enter a whole number of working days from 1 to 3650.")
         return calc
     book = services.process_engine().sla_book
     book.reload()  # another worker process may have changed the calendar
-    calc["due"] = book.calendar.add_working_days(start, int(days_text), calc["agency"] or None)
-    calc["calendar_days"] = (calc["due"].astimezone(JAKARTA).date() - start.date()).days
+    calc.due = book.calendar.add_working_days(start, int(days_text), calc.agency or None)
+    calc.calendar_days = (calc.due.astimezone(JAKARTA).date() - start.date()).days
     return calc
 
 
@@ -92,25 +106,29 @@ def _preview_page(change_request, action_url: str, hidden: list[tuple[str, str]]
                            hidden=hidden, agency_names=agencies, **moves_context(result))
 
 
-def _decide(change_request, action_url: str, hidden: list[tuple[str, str]], year: int | None):
-    """Preview, save (for new deadlines only) or save and apply a checked calendar change."""
+def _decide(change_request, action_url: str, hidden: list[tuple[str, str]], year: str | None):
+    """Preview, save (for new deadlines only) or save and apply a checked calendar change. `year`
+    is the year the calendar page showed (as its address gave it), shown again after a working week is saved."""
     action = _action()
     if action == "preview":
         return _preview_page(change_request, action_url, hidden)
     change_id = calendar_changes.save(services.db(), services.process_engine(), current_user, change_request)
     if action == "apply":
         return redirect(url_for(".calendar_apply_page", change_id=change_id, start=1))
-    change = calendar_changes.get(services.db(), change_id)
+    change = _saved_change(change_id)
     if change.kind == "week_set":
         flash(_("The working week was saved. It applies to deadlines set from now on."), "success")
         return redirect(url_for(".calendar", year=year, _anchor="weeks"))
+    assert change.day is not None  # a day added or removed names its day
     day = change.day.isoformat()
     if change.kind == "day_removed":
         flash(_("%(day)s was removed from the calendar.", day=day), "success")
-    elif change.new["kind"] == "off":
-        flash(_("%(day)s was added as a day off.", day=day), "success")
     else:
-        flash(_("%(day)s was added as a working day.", day=day), "success")
+        assert change.new is not None  # the day as added: {day, kind, description, agency}
+        if change.new["kind"] == "off":
+            flash(_("%(day)s was added as a day off.", day=day), "success")
+        else:
+            flash(_("%(day)s was added as a working day.", day=day), "success")
     return redirect(url_for(".calendar", year=change.day.year, agency=request.args.get("agency") or None))
 
 
@@ -153,7 +171,7 @@ def set_week(code: str):
 
 # ---- applying a saved change to running cases ------------------------------------------
 
-def _saved_change(change_id: int):
+def _saved_change(change_id: int) -> CalendarChange:
     change = calendar_changes.get(services.db(), change_id)
     if change is None:
         raise NotFound(f"calendar change {change_id}")
