@@ -114,6 +114,23 @@ def test_user_list_pages(client, auth, db):
     assert "q=staf&amp;page=2" in first  # the filter is kept in the page links
 
 
+def test_page_links_do_not_obey_address_arguments_named_like_url_for_options(client, auth, db):
+    """The shared pager copies the address's arguments into its links; `_method`, `_scheme`,
+    `_anchor` and `_external` are url_for's own options and must stay out (a 500, or a link to
+    another scheme)."""
+    with db.transaction() as s:
+        for n in range(30):
+            s.add(User(username=f"staf.{n:02d}", full_name=f"Staf {n:02d}", role="liaison",
+                       agency_id=s.scalar(select(Agency.id).where(Agency.code == "pupr-kalbar"))))
+    auth.login("admin")
+    response = client.get("/admin/users", query_string={"q": "staf", "_method": "DELETE", "_scheme": "javascript",
+                                                        "_external": "1", "_anchor": "x"})
+    assert response.status_code == 200
+    pager = response.get_data(as_text=True).split('data-testid="pagination"')[1].split("</ul>")[0]
+    assert 'href="/admin/users?q=staf&amp;page=2"' in pager
+    assert "javascript" not in pager and "_method" not in pager and "#x" not in pager
+
+
 def test_agency_admin_sees_only_its_agency(client, auth):
     auth.login("dinkes.admin")
     page = client.get("/admin/users").get_data(as_text=True)

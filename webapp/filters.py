@@ -1,6 +1,7 @@
 """Jinja filters: times in Asia/Jakarta, labels, safe Markdown, deadline badges."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask
@@ -73,8 +74,16 @@ def sla_due(key: str, category: str | None = None, agency: str | None = None) ->
         return None
 
 
+def link_args(args: Mapping[str, str]) -> dict[str, str]:
+    """The URL arguments a list's page links carry over: not `page` (each link sets its own) and
+    no name starting with "_", which url_for would take as one of its own options (`_method`,
+    `_scheme`, `_anchor`, `_external`) instead of putting it in the query string."""
+    return {k: v for k, v in args.items() if k != "page" and not k.startswith("_")}
+
+
 def register(app: Flask) -> None:
     app.add_template_global(sla_due, "sla_due")
+    app.add_template_global(link_args, "link_args")
     app.add_template_filter(wib)
     app.add_template_filter(form_render.sections, "form_sections")
     app.add_template_filter(lambda text: f"“{text}”", "quoted")
