@@ -67,7 +67,8 @@ class Settings:
         settings.open311_jurisdiction = env.get("TINDAK_OPEN311_JURISDICTION", "")
         settings.remember_days = max(1, min(30, int(env.get("TINDAK_REMEMBER_DAYS") or 30)))
         settings.api_token_days = max(1, int(env.get("TINDAK_API_TOKEN_DAYS") or 90))
-        settings.design_upload_dir = Path(env["TINDAK_DESIGN_UPLOAD_DIR"]) if env.get("TINDAK_DESIGN_UPLOAD_DIR") else None
+        upload_dir = env.get("TINDAK_DESIGN_UPLOAD_DIR")
+        settings.design_upload_dir = Path(upload_dir) if upload_dir else None
         return settings
 
     def smtp(self):

@@ -168,7 +168,8 @@ class CaseSchema(ma.Schema):
     status_label = fields.String(required=True)
     lead_agency = fields.Nested(AgencySchema, required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
-    anonymous = fields.Boolean(required=True, metadata={"description": "The reporter's identity is hidden from agencies"})
+    anonymous = fields.Boolean(required=True,
+                               metadata={"description": "The reporter's identity is hidden from agencies"})
     confidential = fields.Boolean(required=True, metadata={"description": "Hidden from the public listing"})
     reporter = fields.Nested(ReporterSchema, required=True, allow_none=True, metadata={
         "description": "null when the caller may not see the reporter's identity"})

@@ -93,4 +93,6 @@ def home():
     """Officers land on their tasks (designers on the process library); citizens on the complaint
     form ("Lapor"), the one thing most of them came for; tracking and the listing of others'
     complaints are the next menu items."""
-    return redirect(url_for(_landing(current_user)) if current_user.is_authenticated else url_for("public.complaint_form"))
+    if current_user.is_authenticated:
+        return redirect(url_for(_landing(current_user)))
+    return redirect(url_for("public.complaint_form"))

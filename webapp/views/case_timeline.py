@@ -127,7 +127,8 @@ def repair_fields(e: AuditEvent, data: dict) -> list[Field]:
     if e.kind == "error":
         step = data.get("element_name") or e.element_id
         if step:
-            fields.append(Field(_("Step"), f"{step} ({e.element_id})" if e.element_id and step != e.element_id else step))
+            shown = f"{step} ({e.element_id})" if e.element_id and step != e.element_id else step
+            fields.append(Field(_("Step"), shown))
         fields.append(Field(_("Error"), data.get("message") or "", long=True))
         if data.get("attempt"):
             fields.append(Field(_("Attempt"), str(data["attempt"])))

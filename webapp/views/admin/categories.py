@@ -56,7 +56,8 @@ def edit_category(code: str):
     form = CategoryForm(data={"name": category.name, "name_en": category.name_en, "description": category.description})
     if form.validate_on_submit():
         try:
-            category = organisation.edit_category(services.db(), current_user, code, form.name.data, form.description.data, form.name_en.data)
+            category = organisation.edit_category(services.db(), current_user, code, form.name.data,
+                                                  form.description.data, form.name_en.data)
         except admin.AdminError as exc:
             show_problems(form, exc)
         else:

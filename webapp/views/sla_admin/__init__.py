@@ -169,7 +169,8 @@ def _form_page(key: str, values: dict, errors: dict | None = None, new: bool = F
         agencies = s.scalars(select(Agency).where(Agency.active).order_by(Agency.path)).all()
     return render_template("sla_admin/edit.html", key=key, default=default, current=current, values=values,
                            errors=errors or {}, new=new, categories=categories, agencies=agencies,
-                           names=({c.code: content_language.category_label(c) for c in categories}, {a.code: a.name for a in agencies})
+                           names=({c.code: content_language.category_label(c) for c in categories},
+                                  {a.code: a.name for a in agencies})
                            ), (422 if errors else 200)
 
 
