@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine.clock import now
 from tests.casework import Case
-from workflows import public
+from workflows import public, roles
 from workflows.attachments import MAX_BYTES, AttachmentRejected, Upload
+from workflows.cases import CaseNotFound, case_view
 from workflows.complaints import ComplaintInput
-from workflows.models import Attachment, CaseNote, Complaint
+from workflows.models import Attachment, CaseNote, Complaint, User
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
@@ -123,3 +124,16 @@ def test_listing_hides_rahasia_and_counts(db, process_engine):
         assert sorted(c.title for c in page.rows) == ["Selesai", "Terbuka"]
         assert [c.title for c in public.public_listing(s, public.ListingQuery(status="selesai")).rows] == ["Selesai"]
         assert public.public_counts(s, now()) == {"received": 2, "in_process": 1, "finished_this_month": 1}
+
+
+def test_a_complaint_without_its_case_is_not_found_instead_of_failing(db, process_engine):
+    """`tindak check-integrity` reports such a complaint; meanwhile its pages answer 404, not 500."""
+    case = Case(db, process_engine)
+    with db.transaction() as s:
+        s.execute(update(Complaint).where(Complaint.id == case.complaint_id).values(process_instance_id=None))
+    with db.session() as s:
+        admin = s.scalars(select(User).where(User.role == roles.SUPER_ADMIN)).first()
+        with pytest.raises(CaseNotFound):
+            public.public_timeline(s, s.get(Complaint, case.complaint_id))
+        with pytest.raises(CaseNotFound):
+            case_view(s, process_engine, admin, case.complaint_id)

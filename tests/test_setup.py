@@ -1,8 +1,11 @@
 """Setting up: migrations match the models, and `tindak init --demo` twice duplicates nothing."""
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.util import CommandError
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -11,6 +14,7 @@ from engine.models import AuditEvent, HumanTask, ProcessVersion
 from webapp.cli import main
 from workflows.coordination import CoordinationRequest
 from workflows.models import Agency, Complaint, User
+from workflows.schema import alembic_config
 
 
 def test_migrations_match_the_models(db):
@@ -55,3 +59,10 @@ def test_serve_refuses_without_a_database(tmp_path, monkeypatch):
     monkeypatch.setenv("TINDAK_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 1 and "tindak init" in result.output
+
+
+def test_migrations_without_a_connection_or_a_url_say_so():
+    config = alembic_config("sqlite://")
+    config.remove_main_option("sqlalchemy.url")
+    with pytest.raises(CommandError, match="sqlalchemy.url"):
+        command.upgrade(config, "head")

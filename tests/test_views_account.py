@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from workflows.accounts import user_for_token
 from workflows.models import ApiToken, User
@@ -206,3 +207,20 @@ def test_admin_revokes_all_tokens_of_a_user(app, client, auth, db):
     assert 'data-testid="user-tokens"' in client.get(f"/admin/users/{target}").get_data(as_text=True)
     assert client.post(f"/admin/users/{target}/tokens/revoke").status_code == 302
     assert [user_for_token(db, t) for t in tokens] == [None, None]
+
+
+def test_a_token_deleted_while_its_use_is_noted_stands_for_no_one(client, auth, db, monkeypatch):
+    """The token is read, then its last use written in a second transaction: deleted in between
+    (with its user, by the foreign key's cascade), it lets no one in instead of failing."""
+    auth.login("dinkes.penghubung")
+    token = new_token(client)
+    transaction = db.transaction
+
+    @contextmanager
+    def deleting_it_first():
+        with transaction() as s:
+            s.execute(delete(ApiToken))
+            yield s
+
+    monkeypatch.setattr(db, "transaction", deleting_it_first)
+    assert user_for_token(db, token) is None

@@ -153,7 +153,10 @@ def user_for_token(db: Database, token: str) -> User | None:
         _ = user.agency  # loaded before the session closes
     if last_used is None or moment - last_used >= LAST_USED_GRANULARITY:
         with db.transaction() as session:
-            session.get(ApiToken, token_id).last_used_at = moment
+            stored = session.get(ApiToken, token_id)
+            if stored is None:
+                return None  # deleted meanwhile, with its user: the token stands for no one now
+            stored.last_used_at = moment
     return user
 
 

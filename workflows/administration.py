@@ -91,7 +91,7 @@ def _text(value: str | None) -> str:
 
 
 def _password_problem(password: str | None, username: str) -> str | None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
         return "password_too_short"
     if password.lower() == username.lower():
         return "password_is_username"
@@ -153,6 +153,7 @@ def create_user(db: Database, actor: User, username: str, full_name: str, email:
             problems["password"] = problem
         if problems:
             raise AdminError(problems)
+        assert agency is not None  # an unknown agency is one of the problems
         user = User(username=username, full_name=full_name, email=email or None, role=role,
                     agency_id=agency.id, agency=agency, active=True)
         _check_may_grant(session, actor, user, role_changed=True)
@@ -177,6 +178,7 @@ def update_user(db: Database, actor: User, user_id: int, full_name: str, email: 
             problems["role"] = "own_role"
         if problems:
             raise AdminError(problems)
+        assert agency is not None  # an unknown agency is one of the problems
         role_changed = role != user.role
         user.full_name, user.email, user.role = full_name, email or None, role
         user.agency_id, user.agency = agency.id, agency

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, overload
 
 import holidays
 from sqlalchemy import select
@@ -108,6 +108,13 @@ class CalendarEdit:
     day_id: int | None = None  # the row a removal deletes
 
     @property
+    def entry(self) -> dict:
+        """The day or week the edit is about: the one it adds or sets, else the one it removes."""
+        entry = self.new or self.old
+        assert entry is not None  # `check` makes every edit with one or the other
+        return entry
+
+    @property
     def agency_code(self) -> str | None:
         return (self.new or self.old or {}).get("agency")
 
@@ -167,8 +174,17 @@ def check(session: Session, request: CalendarRequest) -> CalendarEdit:
         problems["day"] = "duplicate_day"
     if problems:
         raise InvalidCalendar(problems)
+    assert parsed is not None  # a missing or bad day is one of the problems
     return CalendarEdit("day_added", None, {"day": parsed.isoformat(), "kind": request.kind,
                                             "description": description, "agency": agency_code})
+
+
+@overload
+def save(db: Database, actor: User, request: DayToAdd | DayToRemove) -> tuple[CalendarChange, CalendarDay]: ...
+@overload
+def save(db: Database, actor: User, request: WeekToSet) -> tuple[CalendarChange, str]: ...
+@overload
+def save(db: Database, actor: User, request: CalendarRequest) -> tuple[CalendarChange, CalendarDay | str]: ...
 
 
 def save(db: Database, actor: User, request: CalendarRequest) -> tuple[CalendarChange, CalendarDay | str]:
@@ -180,16 +196,22 @@ def save(db: Database, actor: User, request: CalendarRequest) -> tuple[CalendarC
     _require(actor)
     with db.transaction() as session:
         edit = check(session, request)
+        subject: CalendarDay | str
         if edit.kind == "day_added":
-            subject = CalendarDay(day=edit.day, kind=edit.new["kind"], description=edit.new["description"],
+            subject = CalendarDay(day=edit.day, kind=edit.entry["kind"], description=edit.entry["description"],
                                   agency_code=edit.agency_code)
             session.add(subject)
         elif edit.kind == "day_removed":
-            subject = session.get(CalendarDay, edit.day_id)
-            session.delete(subject)
+            removed = session.get(CalendarDay, edit.day_id)
+            assert removed is not None  # `check` found it in this session
+            session.delete(removed)
+            subject = removed
         else:
-            subject = edit.new["week"]
-            _agency(session, edit.agency_code).working_days = subject
+            week: str = edit.entry["week"]
+            agency = _agency(session, edit.agency_code)
+            assert agency is not None  # `check` found it in this transaction, and agencies are never deleted
+            agency.working_days = week
+            subject = week
         change = CalendarChange(kind=edit.kind, day=edit.day, agency_code=edit.agency_code,
                                 changed_by=actor.username, old=edit.old, new=edit.new)
         session.add(change)
@@ -198,12 +220,12 @@ def save(db: Database, actor: User, request: CalendarRequest) -> tuple[CalendarC
             if not isinstance(row, str):
                 session.expunge(row)
     if edit.kind == "week_set":
+        assert edit.old is not None  # a week set replaces the week the agency had
         log.info("%s working_week_set %s old=%s new=%s", actor.username, edit.agency_code, edit.old["week"],
                  subject)
     else:
-        entry = edit.new or edit.old
-        log.info("%s calendar_%s %s kind=%s agency=%s", actor.username, edit.kind, entry["day"], entry["kind"],
-                 edit.agency_code or "-")
+        log.info("%s calendar_%s %s kind=%s agency=%s", actor.username, edit.kind, edit.entry["day"],
+                 edit.entry["kind"], edit.agency_code or "-")
     return change, subject
 
 

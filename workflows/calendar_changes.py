@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from engine import rearm
 from engine.db import Database
-from engine.runtime import ProcessEngine
 from workflows import calendar_admin
 from workflows.calendar import BusinessCalendar, parse_workweek
 from workflows.calendar_admin import CalendarEdit, CalendarRequest
 from workflows.models import User
 from workflows.paging import Page, paginate
+from workflows.process import ComplaintEngine
 from workflows.sla import CalendarChange
 from workflows.sla_changes import Preview, rearm_running
 
@@ -62,7 +62,7 @@ def _with(calendar: BusinessCalendar, entry: dict | None) -> BusinessCalendar:
         return calendar
     agency = entry.get("agency")
     if "week" in entry:
-        calendar.agency_workweeks[agency] = parse_workweek(entry["week"])
+        calendar.agency_workweeks[entry["agency"]] = parse_workweek(entry["week"])  # a week is an agency's
         return calendar
     day = date.fromisoformat(entry["day"])
     if agency:
@@ -85,7 +85,7 @@ class CalendarPreview(Preview):
     edit: CalendarEdit | None = None  # the change previewed, as checked
 
 
-def _preview(db: Database, engine: ProcessEngine, before: BusinessCalendar, after: BusinessCalendar,
+def _preview(db: Database, engine: ComplaintEngine, before: BusinessCalendar, after: BusinessCalendar,
              instance_ids: list[int] | None, edit: CalendarEdit | None = None) -> CalendarPreview:
     book = engine.sla_book
     with db.session() as session:
@@ -96,7 +96,7 @@ def _preview(db: Database, engine: ProcessEngine, before: BusinessCalendar, afte
     return CalendarPreview(moves, edit)
 
 
-def preview(db: Database, engine: ProcessEngine, request: CalendarRequest,
+def preview(db: Database, engine: ComplaintEngine, request: CalendarRequest,
             instance_ids: list[int] | None = None) -> CalendarPreview:
     """What saving and applying `request` would move in running cases; nothing is changed.
 
@@ -109,7 +109,7 @@ def preview(db: Database, engine: ProcessEngine, request: CalendarRequest,
     return _preview(db, engine, book.calendar, with_change(book.calendar, edit.old, edit.new), instance_ids, edit)
 
 
-def _calendars_of(engine: ProcessEngine, change: CalendarChange) -> tuple[BusinessCalendar, BusinessCalendar]:
+def _calendars_of(engine: ComplaintEngine, change: CalendarChange) -> tuple[BusinessCalendar, BusinessCalendar]:
     """The calendar without this saved change, and the calendar now (changes made since included)."""
     book = engine.sla_book
     book.reload()
@@ -117,13 +117,13 @@ def _calendars_of(engine: ProcessEngine, change: CalendarChange) -> tuple[Busine
     return with_change(now, change.new, change.old), now
 
 
-def preview_saved(db: Database, engine: ProcessEngine, change_id: int) -> CalendarPreview:
+def preview_saved(db: Database, engine: ComplaintEngine, change_id: int) -> CalendarPreview:
     """What applying a saved change to running cases would move now."""
     before, after = _calendars_of(engine, _change(db, change_id))
     return _preview(db, engine, before, after, None)
 
 
-def save(db: Database, engine: ProcessEngine, actor: User, request: CalendarRequest) -> int:
+def save(db: Database, engine: ComplaintEngine, actor: User, request: CalendarRequest) -> int:
     """Save a change for deadlines set from now on (and log it); returns the change id."""
     change, _subject = calendar_admin.save(db, actor, request)
     engine.sla_book.reload()
@@ -143,7 +143,7 @@ def get(db: Database, change_id: int) -> CalendarChange | None:
         return session.get(CalendarChange, change_id)
 
 
-def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id: int, batch: int | None = None,
+def apply_to_running(db: Database, engine: ComplaintEngine, actor: str, change_id: int, batch: int | None = None,
                      after_id: int = 0, progress: Callable[[int, int], None] | None = None) -> tuple[int, int | None]:
     """Move the timers of running cases that a saved calendar change alters, from case id `after_id` on.
 
@@ -158,6 +158,7 @@ def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id:
         unchanged_at=lambda start: book.script_functions(start, calendar=before))
     with db.transaction() as session:
         change = session.get(CalendarChange, change_id)
+        assert change is not None  # read above, and changes are never deleted
         change.applied_to_running = True
         change.cases_moved = (change.cases_moved or 0) + moved
     return moved, last

@@ -69,6 +69,16 @@ def visible_complaint(session: Session, user: User, complaint_id: int) -> Compla
     return complaint
 
 
+def case_of(session: Session, complaint: Complaint) -> ProcessInstance:
+    """The process instance of a complaint's case. A complaint is filed with its case in one
+    transaction; CaseNotFound when it has none all the same (`tindak check-integrity` lists those)."""
+    instance_id = complaint.process_instance_id
+    instance = session.get(ProcessInstance, instance_id) if instance_id is not None else None
+    if instance is None:
+        raise CaseNotFound(complaint.id)
+    return instance
+
+
 def element_states(engine: ProcessEngine, session: Session, instance_id: int) -> tuple[list[str], list[str]]:
     """BPMN element ids already done, and those active now (for highlighting the diagram)."""
     _, workflow = engine.load(session, instance_id)
@@ -86,7 +96,7 @@ def element_states(engine: ProcessEngine, session: Session, instance_id: int) ->
 
 def case_view(session: Session, engine: ProcessEngine, user: User, complaint_id: int) -> CaseView:
     complaint = visible_complaint(session, user, complaint_id)
-    instance = session.get(ProcessInstance, complaint.process_instance_id)
+    instance = case_of(session, complaint)
     tasks = list(session.scalars(select(HumanTask).where(
         HumanTask.process_instance_id == instance.id).order_by(HumanTask.created_at)))
     done, active = element_states(engine, session, instance.id)

@@ -24,7 +24,7 @@ from engine.runtime import ProcessEngine
 from workflows import outbox, policy, roles
 from workflows.accounts import users_with_role
 from workflows.case_errors import recording_failures
-from workflows.cases import visible_complaint
+from workflows.cases import case_of, visible_complaint
 from workflows.commands import Forbidden
 from workflows.models import Agency, Complaint, User
 from workflows.statuses import FINAL
@@ -275,7 +275,7 @@ def _lead_case(session: Session, user: User, complaint_id: int) -> tuple[Complai
     complaint = visible_complaint(session, user, complaint_id)
     if not is_lead_officer(session, user, complaint):
         raise Forbidden("only the lead agency's liaison or head steers coordination")
-    return complaint, session.get(ProcessInstance, complaint.process_instance_id)
+    return complaint, case_of(session, complaint)
 
 
 def add_agencies(db: Database, engine: ProcessEngine, user: User, complaint_id: int, asks: list[Ask],

@@ -110,6 +110,7 @@ def post_message(db: Database, user: User, complaint_id: int, body: str, mention
                                           author_agency_code=user.agency.code if user.agency else None,
                                           mentions=wanted, created_at=now())
             if checked:
+                assert attachment_dir is not None  # refused above, before the transaction
                 message.attachments = coordination_attachments.store(attachment_dir, checked, written)
             session.add(message)
             session.flush()

@@ -235,8 +235,8 @@ def dashboard(session: Session, user: User, at: datetime | None = None) -> Dashb
         for code, role, colour, n in session.execute(_open_tasks(scope, at)):
             counts[_key(code, role)].tasks[colour] = n
         for code, role, done, on_time in session.execute(_tasks_done(scope, since)):
-            row = counts[_key(code, role)]
-            row.done_with_deadline, row.done_on_time = done, on_time or 0
+            tally = counts[_key(code, role)]
+            tally.done_with_deadline, tally.done_on_time = done, on_time or 0
         for code, n in session.execute(_coordination_waiting(scope)):
             counts[_key(code, None)].coordination_waiting = n
     shown = set(scope.codes or []) if scope.cases is None else set()

@@ -40,7 +40,7 @@ def _steps(item: dict) -> list[tuple[str, dict, str, str | None]]:
 
 def _stage_steps(item: dict) -> list[tuple]:
     agency = item.get("lead_agency")
-    liaison = LIAISONS.get(agency, "verifikator")
+    liaison = LIAISONS.get(agency, "verifikator") if agency else "verifikator"  # a new complaint has no lead
     verify = ("verify_complaint", {"decision": "disposisi", "lead_agency": agency,
                                    "note": item.get("verifier_note")}, "verifikator")
     answer = ("follow_up", {"decision": "jawab", "answer": item.get("agency_answer")}, liaison)
@@ -101,11 +101,13 @@ def seed_demo_complaints(session: Session, engine: ProcessEngine) -> int:
                 reporter_phone=item["reporter_phone"],
             ))
             filed.complaint.created_at = moment
+            instance_id = filed.complaint.process_instance_id
+            assert instance_id is not None  # file_complaint started the case
             for n, (element_id, data, actor, agency) in enumerate(_steps(item), start=1):
                 step_time = moment + timedelta(hours=20 * n)
                 set_clock(lambda: min(step_time, real_now))
                 data = {k: v for k, v in data.items() if v is not None}
-                complete_step(session, engine, filed.complaint.process_instance_id, element_id, data, actor, agency)
+                complete_step(session, engine, instance_id, element_id, data, actor, agency)
             added += 1
     finally:
         set_clock(None)

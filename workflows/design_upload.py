@@ -141,10 +141,10 @@ def _unpack(zip_name: str, data: bytes, problems: list, ignored: list) -> list[t
         return []
     paths = []
     for member in members:
-        parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-        if not parts or parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts):
+        segments = PurePosixPath(member.filename.replace("\\", "/")).parts
+        if not segments or segments[0] == "__MACOSX" or any(p.startswith(".") for p in segments):
             continue  # what archivers add (resource forks, .DS_Store)
-        paths.append((member, list(parts)))
+        paths.append((member, list(segments)))
     if len(paths) > MAX_FILES:
         problems.append(("too_many", zip_name, {"max": MAX_FILES}))
         return []

@@ -15,4 +15,6 @@ EMAIL = re.compile(rf"{_PART}@{_PART}\.{_PART}")
 
 def is_email(text: str | None) -> bool:
     """True when `text`, as given (not stripped), is an e-mail address Tindak accepts."""
-    return bool(text) and len(text) <= MAX_EMAIL_LENGTH and EMAIL.fullmatch(text) is not None
+    if not text:
+        return False
+    return len(text) <= MAX_EMAIL_LENGTH and EMAIL.fullmatch(text) is not None

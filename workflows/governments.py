@@ -26,7 +26,8 @@ def governments_by_code(rows: Iterable[tuple[int, str, str, int | None]]) -> dic
     nodes = {agency_id: (code, kind, parent_id) for agency_id, code, kind, parent_id in rows}
     found: dict[str, str | None] = {}
     for agency_id, (code, _kind, _parent) in nodes.items():
-        current, seen = agency_id, set()
+        current: int | None = agency_id
+        seen: set[int] = set()
         while current is not None and current not in seen and nodes[current][1] not in GOVERNMENT_KINDS:
             seen.add(current)
             current = nodes[current][2] if nodes[current][2] in nodes else None

@@ -118,7 +118,7 @@ def delete_lane(db: Database, engine: ComplaintEngine | None, actor: User, lane_
         row = session.get(LaneRole, lane_id)
         if row is None:
             raise LaneNotFound(lane_id)
-        if session.scalar(select(func.count(LaneRole.id))) <= 1:
+        if session.execute(select(func.count(LaneRole.id))).scalar_one() <= 1:
             raise InvalidLane({"": "last_lane"})
         before = (row.lane, row.role, row.agency_variable)
         session.delete(row)

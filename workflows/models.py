@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,6 +62,8 @@ class User(Base):
 
     # when the session being served began (seconds since the epoch); not a column: it travels
     # inside the session and remember-me cookie, set by workflows.accounts.user_for_session
+    if TYPE_CHECKING:  # declared for mypy only: Declarative refuses an annotation that is not Mapped[]
+        session_started: int | None
     session_started = None
 
     # the four attributes Flask-Login reads, so the record itself can be the logged-in user

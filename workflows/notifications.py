@@ -53,7 +53,8 @@ def _environment(catalogs: Path | None, locale: str) -> jinja2.Environment:
     translations = Translations.load(str(catalogs), [locale], "messages") if catalogs else NullTranslations()
     if locale != "en" and not isinstance(translations, Translations):
         log.warning("no compiled %s catalog in %s: notices fall back to English", locale, catalogs)
-    env.install_gettext_translations(translations, newstyle=True)
+    # the i18n extension adds this method to the environment at run time (Environment.extend)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 

@@ -125,10 +125,17 @@ def _claim(db: Database) -> tuple[int, str, str, str] | None:
         return message.id, message.recipient, message.subject, body
 
 
+def _leased(session: Session, message_id_number: int) -> OutboxMessage:
+    """The row `_claim` leased a moment ago; outbox rows are never deleted, so it is still there."""
+    message = session.get(OutboxMessage, message_id_number)
+    assert message is not None, f"outbox row {message_id_number} vanished"
+    return message
+
+
 def _mark_sent(db: Database, message_id_number: int) -> None:
     """Record the server's acceptance at once, in a transaction of its own (never batched)."""
     with db.transaction() as session:
-        message = session.get(OutboxMessage, message_id_number)
+        message = _leased(session, message_id_number)
         message.attempts += 1
         message.sent_at = now()
         message.secret_link = None  # delivered: the table need not keep the secret
@@ -137,7 +144,7 @@ def _mark_sent(db: Database, message_id_number: int) -> None:
 
 def _settle(db: Database, message_id_number: int, error: Exception) -> None:
     with db.transaction() as session:
-        message = session.get(OutboxMessage, message_id_number)
+        message = _leased(session, message_id_number)
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         if message.attempts >= MAX_ATTEMPTS:

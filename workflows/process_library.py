@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,7 +116,7 @@ def running_by_version(session: Session, version_ids: list[int] | None = None) -
     return dict(session.execute(query).all())
 
 
-def _rows(session: Session, versions: list[ProcessVersion]) -> list[VersionRow]:
+def _rows(session: Session, versions: Sequence[ProcessVersion]) -> list[VersionRow]:
     people = dict(session.execute(select(User.username, User.full_name).where(
         User.username.in_({v.deployed_by for v in versions}))).all()) if versions else {}
     running = running_by_version(session, [v.id for v in versions]) if versions else {}
@@ -131,7 +132,7 @@ def library(session: Session, shown: int = LATEST_SHOWN) -> list[ProcessRow]:
     version_process = dict(session.execute(select(ProcessVersion.id, ProcessVersion.process_id)).all())
     running_per_process: dict[str, int] = {}
     for version_id, count in running.items():
-        process_id = version_process.get(version_id)
+        process_id = version_process[version_id]  # a case's version is stored, and versions are never deleted
         running_per_process[process_id] = running_per_process.get(process_id, 0) + count
     result = []
     for process_id in sorted(totals):

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from engine.audit import history
 from engine.db import Database
-from engine.models import HumanTask, ProcessInstance
+from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime import ProcessEngine
 from workflows import roles, statuses
 from workflows.attachments import Upload
 from workflows.case_errors import recording_failures
+from workflows.cases import case_of
 from workflows.complaints import WRITTEN_FILES, ComplaintInput, FiledComplaint, file_complaint
 from workflows.digests import sha256_hex
 from workflows.models import Agency, Complaint
@@ -103,25 +104,26 @@ def public_timeline(session: Session, complaint: Complaint, forms: dict[str, Any
     An officer's public fields appear when the diagram publishes their task (at that moment);
     on a version that names no publish point, as soon as the task is completed.
     """
-    instance = session.get(ProcessInstance, complaint.process_instance_id)
+    instance = case_of(session, complaint)
     forms = forms if forms is not None else instance.process_version.forms
     on_completion = not names_publish_points(instance.process_version)
     tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
         HumanTask.process_instance_id == instance.id))}
     names = _agency_names(session)
     events: list[PublicEvent] = []
-    drafts: dict[str, object] = {}  # task id -> its task_completed event, until published
+    drafts: dict[str, AuditEvent] = {}  # task id -> its task_completed event, until published
 
-    def shown(event, at) -> None:
-        task = tasks.get(event.task_id)
+    def shown(event: AuditEvent, at: datetime) -> None:
+        task = tasks.get(event.task_id) if event.task_id is not None else None
         schema = forms.get(task.form, {}) if task and task.form else {}
         props = schema.get("properties", {})
         own = task is not None and task.role == roles.REPORTER
         fields = [(props.get(k, {}).get("title", k), _display(props.get(k, {}), v, names))
                   for k, v in event.data.get("form", {}).items() if own or props.get(k, {}).get(PUBLIC_KEYWORD)]
         if fields:
+            agency_code = task.agency_code if task and not own else None
             events.append(PublicEvent(at, "reporter" if own else "answer",
-                                      agency=names.get(task.agency_code) if task and not own else None,
+                                      agency=names.get(agency_code) if agency_code is not None else None,
                                       task_name=name_of(event.element_id, event.data.get("task_name"))
                                       if name_of else event.data.get("task_name"), fields=fields))
 
@@ -131,6 +133,7 @@ def public_timeline(session: Session, complaint: Complaint, forms: dict[str, Any
         elif event.kind == "status_changed":
             events.append(PublicEvent(event.at, "status", status=event.data.get("new")))
         elif event.kind == "task_completed":
+            assert event.task_id is not None  # the engine records every completion with its task
             task = tasks.get(event.task_id)
             if on_completion or (task is not None and task.role == roles.REPORTER):
                 shown(event, event.at)

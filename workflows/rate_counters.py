@@ -8,8 +8,9 @@ windows are deleted now and then by `sweep`.
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
-from sqlalchemy import case, delete, select
+from sqlalchemy import CursorResult, Result, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,7 +40,10 @@ def _row(db: Database, key: str) -> tuple[int, float] | None:
     with db.session() as session:
         row = session.execute(select(RateLimitCounter.count, RateLimitCounter.expires_at)
                               .where(RateLimitCounter.key_hash == sha256_hex(key))).first()
-    return (row.count, row.expires_at) if row is not None and row.expires_at > time.time() else None
+    if row is None:
+        return None
+    counted, expires_at = row  # by position: to mypy `row.count` is the tuple method count()
+    return (counted, expires_at) if expires_at > time.time() else None
 
 
 def count(db: Database, key: str) -> int:
@@ -60,11 +64,17 @@ def clear(db: Database, key: str) -> None:
 
 def clear_all(db: Database) -> int:
     with db.transaction() as session:
-        return session.execute(delete(RateLimitCounter)).rowcount or 0
+        return _deleted(session.execute(delete(RateLimitCounter)))
 
 
 def sweep(db: Database) -> int:
     """Delete the rows of windows that ended a while ago; returns how many."""
     with db.transaction() as session:
-        return session.execute(delete(RateLimitCounter).where(
-            RateLimitCounter.expires_at < time.time() - SWEEP_GRACE)).rowcount or 0
+        return _deleted(session.execute(delete(RateLimitCounter).where(
+            RateLimitCounter.expires_at < time.time() - SWEEP_GRACE)))
+
+
+def _deleted(result: Result[Any]) -> int:
+    """How many rows a DELETE removed."""
+    # Session.execute is typed to return a Result; a DELETE's is a CursorResult, which has rowcount
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -27,6 +27,7 @@ from engine.errors import ConcurrentUpdate, NotFound, RepairRefused
 from engine.models import ProcessInstance, ProcessVersion
 from engine.repair import describe_failure
 from engine.runtime import ProcessEngine
+from engine.tokens import Move, Step
 from workflows import policy
 from workflows.case_errors import StepFailed, is_step_failure, recording_failures
 from workflows.cases import visible_complaint
@@ -79,9 +80,9 @@ class RepairView:
     process_id: str
     version: int
     completed: bool
-    tokens: list[tokens.Step]
-    targets: list[tokens.Step]
-    due: list[tokens.Step]
+    tokens: list[Step]
+    targets: list[Step]
+    due: list[Step]
     newer: list[ProcessVersion]
 
 
@@ -105,6 +106,7 @@ def _reason(reason: str | None) -> str:
 
 
 def _stuck(engine: ProcessEngine, session: Session, complaint: Complaint, instance: ProcessInstance) -> StuckCase:
+    assert instance.error_at is not None  # callers pass only cases in error
     pv = instance.process_version
     return StuckCase(
         complaint=complaint, instance_id=instance.id, process_id=pv.process_id, version=pv.version,
@@ -145,6 +147,7 @@ def stuck_versions(session: Session, user: User) -> list[VersionGroup]:
     groups = []
     for version_id, count in counts:
         pv = session.get(ProcessVersion, version_id)
+        assert pv is not None  # a case's version is stored, and versions are never deleted
         groups.append(VersionGroup(pv, count, newer_versions(session, pv)))
     return sorted(groups, key=lambda g: (g.version.process_id, g.version.version))
 
@@ -277,9 +280,9 @@ def migrate_all(db: Database, engine: ProcessEngine, user: User, from_version_id
 
 @dataclass
 class MovePreview:
-    move: tokens.Move | None
-    before: list[tokens.Step]
-    after: list[tokens.Step]
+    move: Move | None
+    before: list[Step]
+    after: list[Step]
     failure: tuple[str | None, str | None, str] | None = None  # (element id, name, message) of a step that would fail
 
 
@@ -301,7 +304,7 @@ def move_preview(session: Session, engine: ProcessEngine, user: User, complaint_
 
 
 def move_token(db: Database, engine: ProcessEngine, user: User, complaint_id: int, target_element_id: str,
-               from_task_id: str | None, reason: str) -> tokens.Move:
+               from_task_id: str | None, reason: str) -> Move:
     """Move the case's token to another step of its version. Raises RepairRefused, StepFailed."""
     _require_repairer(user)
     reason = _reason(reason)

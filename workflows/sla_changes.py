@@ -18,6 +18,7 @@ from engine.db import Database
 from engine.errors import ConcurrentUpdate
 from engine.runtime import ProcessEngine
 from workflows.models import Agency, Category
+from workflows.process import ComplaintEngine
 from workflows.sla import UNITS, Rule, SlaChange, SlaPolicy
 
 
@@ -73,7 +74,7 @@ def _as_dict(policy: SlaPolicy | None) -> dict | None:
             "label": policy.label}
 
 
-def save_policy(db: Database, engine: ProcessEngine, actor: str, edit: SlaEdit) -> int:
+def save_policy(db: Database, engine: ComplaintEngine, actor: str, edit: SlaEdit) -> int:
     """Create or update one policy row and log the change; returns the change id."""
     with db.transaction() as session:
         check_edit(session, edit)
@@ -101,7 +102,7 @@ def save_policy(db: Database, engine: ProcessEngine, actor: str, edit: SlaEdit) 
     return change_id
 
 
-def delete_override(db: Database, engine: ProcessEngine, actor: str, key: str, category: str | None,
+def delete_override(db: Database, engine: ComplaintEngine, actor: str, key: str, category: str | None,
                     agency: str | None) -> int:
     """Remove a category/agency override (the default itself cannot be removed)."""
     if category is None and agency is None:
@@ -142,7 +143,7 @@ class Preview:
         return [m for m in self.moves if m.overdue_now]
 
 
-def preview(db: Database, engine: ProcessEngine, edit: SlaEdit, instance_ids: list[int] | None = None) -> Preview:
+def preview(db: Database, engine: ComplaintEngine, edit: SlaEdit, instance_ids: list[int] | None = None) -> Preview:
     """What applying `edit` to running cases would move (nothing is changed)."""
     book = engine.sla_book
     overrides = {edit.scope: edit.rule()}
@@ -196,15 +197,19 @@ def rearm_running(db: Database, engine: ProcessEngine, actor: str, reason: str, 
     return moved, last
 
 
-def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id: int, batch: int | None = None,
+def apply_to_running(db: Database, engine: ComplaintEngine, actor: str, change_id: int, batch: int | None = None,
                      after_id: int = 0, progress: Callable[[int, int], None] | None = None) -> tuple[int, int | None]:
     """Re-arm the running cases a saved change concerns, from case id `after_id` on.
 
     Returns (cases moved in this call, the last case id handled, or None when done). Call again
-    with that id to continue; a repeated call finds nothing left to move.
+    with that id to continue; a repeated call finds nothing left to move. Raises LookupError for
+    an unknown change.
     """
     with db.session() as session:
-        key = session.get(SlaChange, change_id).policy_key
+        saved = session.get(SlaChange, change_id)
+        if saved is None:
+            raise LookupError(change_id)
+        key = saved.policy_key
     book = engine.sla_book
     book.reload()
     # the policy as saved, counted from each timer's own start
@@ -212,6 +217,7 @@ def apply_to_running(db: Database, engine: ProcessEngine, actor: str, change_id:
                                 batch, after_id, progress)
     with db.transaction() as session:
         change = session.get(SlaChange, change_id)
+        assert change is not None  # read above, and changes are never deleted
         change.applied_to_running = True
         change.cases_moved = (change.cases_moved or 0) + moved
     return moved, last

@@ -45,15 +45,17 @@ def sla_history(session: Session, calendar: BusinessCalendar, instance_id: int,
     rows = session.execute(select(HumanTask, Agency.name).outerjoin(Agency, Agency.code == HumanTask.agency_code)
                            .where(HumanTask.process_instance_id == instance_id, HumanTask.due_at.is_not(None))
                            .order_by(HumanTask.created_at, HumanTask.id))
-    stages = []
+    stages: list[Stage] = []
     for task, agency_name in rows:
+        due_at = task.due_at
+        assert due_at is not None  # the query keeps only tasks with a deadline
         finished = task.completed_at if task.state != "ready" else None
         end = finished or at
-        late = end > task.due_at
-        days = max(0, calendar.working_days_between(task.due_at, end, task.agency_code)) if late else 0
+        late = end > due_at
+        days = max(0, calendar.working_days_between(due_at, end, task.agency_code)) if late else 0
         stages.append(Stage(
             element_id=task.element_id, name=task.name, agency_code=task.agency_code, agency_name=agency_name,
             state=task.state,
-            created_at=task.created_at, due_at=task.due_at, completed_at=finished, late=late,
-            late_working_days=days, colour=sla_colour(task.due_at, task.created_at, end) or "green"))
+            created_at=task.created_at, due_at=due_at, completed_at=finished, late=late,
+            late_working_days=days, colour=sla_colour(due_at, task.created_at, end) or "green"))
     return stages

@@ -33,9 +33,10 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
     error in a transaction of its own, with a back-off (`engine.repair.backoff`) during which no
     worker claims it, and the round goes on with the other cases.
     """
-    fired, passed_over = 0, set()  # cases that failed or had nothing to fire yet: not again this round
+    fired = 0
+    passed_over: set[int] = set()  # cases that failed or had nothing to fire yet: not again this round
     for _ in range(limit):
-        instance_id = None
+        instance_id: int | None = None
         try:
             with db.transaction() as session:
                 instance_id = engine.claim_due_instance(session, skip=passed_over)
@@ -46,6 +47,8 @@ def fire_due_timers(db: Database, engine: ProcessEngine, limit: int = 50) -> int
                 else:
                     passed_over.add(instance_id)
         except ConcurrentUpdate:
+            if instance_id is None:
+                raise  # only saving a claimed case raises it
             log.info("case %s changed while its timers ran; it is retried next round", instance_id)
             passed_over.add(instance_id)
         except Exception as exc:  # noqa: BLE001 (one poisoned case must not stall the others)

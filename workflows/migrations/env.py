@@ -1,5 +1,6 @@
 """Alembic environment: one migration chain for the engine's and the domain's tables."""
 from alembic import context
+from alembic.util import CommandError
 
 import engine.models  # noqa: F401  (registers the engine tables)
 import workflows.coordination_thread  # noqa: F401  (coordination requests and thread)
@@ -16,7 +17,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from engine.db import make_engine
 
-        with make_engine(config.get_main_option("sqlalchemy.url")).connect() as conn:
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise CommandError("no database: set sqlalchemy.url (workflows.schema.alembic_config does)")
+        with make_engine(url).connect() as conn:
             _run(conn)
     else:
         _run(connection)
