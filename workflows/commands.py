@@ -67,7 +67,8 @@ def gone_task(session: Session, user: User, task_id: str) -> GoneTask | None:
         Complaint.process_instance_id == task.process_instance_id)).first()
     if complaint is None:
         return None
-    name = session.scalar(select(User.full_name).where(User.username == task.completed_by)) if task.completed_by else None
+    name = (session.scalar(select(User.full_name).where(User.username == task.completed_by))
+            if task.completed_by else None)
     open_tasks = list(session.scalars(select(HumanTask.name).where(
         HumanTask.process_instance_id == task.process_instance_id, HumanTask.state == "ready")
         .order_by(HumanTask.created_at)))

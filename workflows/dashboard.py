@@ -32,7 +32,8 @@ TRANSFERRED = "dialihkan_ombudsman"
 OPEN_STATUSES = RUNNING_STATUSES + (TRANSFERRED,)
 NO_DEADLINE = "none"
 # siblings in the tree: governments first, then their offices, then the rest; by name within a kind
-KIND_ORDER = {kind: n for n, kind in enumerate(("province", "regency", "city", "dinas", "unit", "vertical", "ombudsman"))}
+KIND_ORDER = {kind: n for n, kind in enumerate(("province", "regency", "city", "dinas", "unit", "vertical",
+                                                 "ombudsman"))}
 
 
 def may_see(user: User) -> bool:
@@ -213,7 +214,8 @@ def _coordination_waiting(scope: _Scope):
     if scope.codes is not None:
         query = query.where(CoordinationRequest.agency_code.in_(scope.codes))
     if scope.cases is not None:
-        query = query.where(CoordinationRequest.complaint_id.in_(select(Complaint.id).where(scope.cases).scalar_subquery()))
+        cases_in_scope = select(Complaint.id).where(scope.cases).scalar_subquery()
+        query = query.where(CoordinationRequest.complaint_id.in_(cases_in_scope))
     return query
 
 

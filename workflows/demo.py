@@ -49,7 +49,8 @@ def _stage_steps(item: dict) -> list[tuple]:
     if stage == "new":
         return []
     if stage == "pending_details":
-        return [("verify_complaint", {"decision": "tunda", "details_question": item["details_question"]}, "verifikator")]
+        asked = {"decision": "tunda", "details_question": item["details_question"]}
+        return [("verify_complaint", asked, "verifikator")]
     if stage == "archived":
         return [("verify_complaint", {"decision": "arsipkan", "reason": item["archive_reason"]}, "verifikator")]
     if stage == "dispositioned":

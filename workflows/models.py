@@ -122,7 +122,8 @@ class Complaint(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_email: Mapped[str | None] = mapped_column(String(200))
     reporter_phone: Mapped[str | None] = mapped_column(String(50))
-    locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")  # the reporter's language, for notices
+    # the reporter's language, for notices
+    locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     process_instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instance.id"), unique=True
     )

@@ -11,11 +11,6 @@ from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.models import HumanTask
-from workflows.models import Agency, Category, User
-from workflows.reference_data import add_agency
-
-log = logging.getLogger("tindak.admin")
-
 from workflows.administration import (
     AGENCY_CODE,
     AGENCY_KINDS,
@@ -28,6 +23,11 @@ from workflows.administration import (
     _require_organisation_admin,
     _text,
 )
+from workflows.models import Agency, Category, User
+from workflows.reference_data import add_agency
+
+log = logging.getLogger("tindak.admin")
+
 
 # ---- agencies -------------------------------------------------------------------------
 

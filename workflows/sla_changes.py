@@ -80,7 +80,8 @@ def save_policy(db: Database, engine: ComplaintEngine, actor: str, edit: SlaEdit
         check_edit(session, edit)
         policy = session.scalars(select(SlaPolicy).where(
             SlaPolicy.key == edit.key,
-            SlaPolicy.category_code.is_(None) if edit.category_code is None else SlaPolicy.category_code == edit.category_code,
+            (SlaPolicy.category_code.is_(None) if edit.category_code is None
+             else SlaPolicy.category_code == edit.category_code),
             SlaPolicy.agency_code.is_(None) if edit.agency_code is None else SlaPolicy.agency_code == edit.agency_code,
         )).first()
         old = _as_dict(policy)
