@@ -15,13 +15,13 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from engine.models import ProcessInstance, ProcessVersion
+from engine.models import ProcessVersion
 from webapp import content_language, labels, services
 from webapp.views.case_timeline import timeline_entries
 from webapp.views.coordination import coordination_section
 from workflows import commands, policy
 from workflows.attachments import served_as
-from workflows.cases import CaseSearch, case_view, search_cases, visible_complaint
+from workflows.cases import CaseSearch, case_of, case_view, search_cases, visible_complaint
 from workflows.models import Agency, Attachment, Category, User
 from workflows.sla_history import sla_history
 
@@ -126,9 +126,7 @@ def _process_file(pv: ProcessVersion) -> str:
 def diagram_xml(complaint_id: int):
     with services.db().session() as s:
         complaint = visible_complaint(s, current_user, complaint_id)
-        # a complaint is filed and its case started in one transaction (workflows.complaints)
-        assert complaint.process_instance_id is not None
-        xml = _process_file(s.get_one(ProcessInstance, complaint.process_instance_id).process_version)
+        xml = _process_file(case_of(s, complaint).process_version)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"  # a version's XML never changes
     return response

@@ -27,6 +27,7 @@ from webapp.views.complaint_form import NEW, ComplaintForm, clean
 from workflows import public, roles
 from workflows.attachments import MAX_BYTES, MAX_FILES, AttachmentNotStored, AttachmentRejected, Upload
 from workflows.case_errors import StepFailed
+from workflows.cases import case_of
 from workflows.complaints import CLASSIFICATIONS, ComplaintInput, InvalidComplaint
 from workflows.models import Agency, Attachment, Category, Complaint
 
@@ -262,9 +263,7 @@ def _tracking_page(tracking_id: str, secret: str | None, status: int = 200, aler
             complaint = public.track(s, tracking_id, secret, _granted(tracking_id))
         except public.TrackingFailed:
             return _track_failed(tracking_id)
-        # a complaint is filed and its case started in one transaction (workflows.complaints)
-        assert complaint.process_instance_id is not None
-        instance = s.get_one(ProcessInstance, complaint.process_instance_id)
+        instance = case_of(s, complaint)
         forms = content_language.forms_of(instance.process_version)
         events = public.public_timeline(s, complaint, forms, lambda element_id, name: content_language.element_label(
             s, instance.id, element_id, name))
