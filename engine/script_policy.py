@@ -200,19 +200,18 @@ class _Policy(RestrictingNodeTransformer):
         copy_locations(call, like)
         return call
 
-    def visit_While(self, node: ast.While) -> ast.AST:
-        node = self.node_contents_visit(node)
+    def _tick_first(self, node: ast.While | ast.FunctionDef) -> ast.AST:
+        """`node` with a tick as the first statement of its body (each loop round, each call)."""
         tick = ast.Expr(self._tick_call(node))
         copy_locations(tick, node)
         node.body.insert(0, tick)
         return node
 
+    def visit_While(self, node: ast.While) -> ast.AST:
+        return self._tick_first(_visited(self.node_contents_visit(node), ast.While))
+
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node = _visited(super().visit_FunctionDef(node), ast.FunctionDef)
-        tick = ast.Expr(self._tick_call(node))
-        copy_locations(tick, node)
-        node.body.insert(0, tick)
-        return node
+        return self._tick_first(_visited(super().visit_FunctionDef(node), ast.FunctionDef))
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         node = _visited(super().visit_Lambda(node), ast.Lambda)
